@@ -1,0 +1,62 @@
+/*
+ * backend.h - where the module gets the key material of a user.
+ *
+ * One small interface for every key source. A backend either hands back k (the NT hash)
+ * and lets the module verify the NT-Response, or verifies the response itself (a domain
+ * controller) and hands back k'. Adding a backend is one new file plus one line in
+ * the table in rlm_mipkey.c.
+ */
+#ifndef MIPKEY_BACKEND_H
+#define MIPKEY_BACKEND_H
+
+#include <freeradius/radiusd.h>
+#include "mschapv2.h"
+
+typedef enum {
+	MIPKEY_OK = 0,			//!< key filled in
+	MIPKEY_NO_USER,			//!< no such user, or no usable key: looks like a wrong password
+	MIPKEY_WRONG_PASSWORD,		//!< a verifying backend rejected the response
+	MIPKEY_ACCT_DISABLED,
+	MIPKEY_ACCT_LOCKED,
+	MIPKEY_PASSWORD_EXPIRED,
+	MIPKEY_BACKEND_DOWN,		//!< the backend could not be asked: module fail, not reject
+	MIPKEY_INVALID			//!< the request cannot be served (e.g. a name the backend refuses)
+} mipkey_result_t;
+
+/** What the module knows about the request when it asks a backend. */
+typedef struct {
+	char const	*account;	//!< name without DOMAIN\ and @realm
+	size_t		account_len;
+	char const	*as_sent;	//!< name as the client sent it
+	size_t		as_sent_len;
+	char const	*hash_name;	//!< name that goes into ChallengeHash
+	size_t		hash_name_len;
+	uint8_t const	*auth_challenge;	//!< MSCHAPV2_CHALLENGE_LEN
+	uint8_t const	*peer_challenge;	//!< MSCHAPV2_CHALLENGE_LEN
+	uint8_t const	*nt_response;		//!< MSCHAPV2_NT_RESPONSE_LEN
+} mipkey_auth_t;
+
+typedef enum {
+	MIPKEY_KEY_NT_HASH = 0,		//!< key is k: the module verifies the NT-Response
+	MIPKEY_KEY_VERIFIED		//!< key is k' from a backend that verified the response
+} mipkey_key_kind_t;
+
+/** What a backend hands back. Wiped by the module after use. */
+typedef struct {
+	mipkey_key_kind_t kind;
+	uint8_t		key[MSCHAPV2_HASH_LEN];
+	mipkey_result_t	account_state;	//!< MIPKEY_OK, or why the account may not log in;
+					//!< only told to a client that proved the password
+} mipkey_key_t;
+
+typedef struct {
+	char const	*name;		//!< value of the "backend" option and name of its subsection
+	/** Parse the backend's subsection and open what it needs; errors go to cf_log_err. */
+	int		(*instantiate)(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance);
+	/** Fetch k (or verify and fetch k'). */
+	mipkey_result_t	(*lookup)(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out);
+} mipkey_backend_t;
+
+extern mipkey_backend_t const mipkey_backend_ldap;
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * backend_ldap.c - k from an LDAP directory (sambaNTPassword), over pooled libldap connections.
+ *
+ * One subtree search per request, asking only for the two attributes used, with a size
+ * limit of 2 so that an ambiguous filter is noticed instead of picking one entry.
+ */
+#include <freeradius/radiusd.h>
+RCSID("$Id$")
+
+#include <ctype.h>
+#include <ldap.h>
+#include <openssl/crypto.h>
+
+#include "backend.h"
+#include "rfc4515.h"
+
+#define FILTER_MAX 1024
+
+typedef struct {
+	char const		*server;		//!< space-separated URI list
+	char const		*identity;
+	char const		*password;
+	char const		*base_dn;
+	char const		*filter;
+	char const		*nt_hash_attribute;
+	char const		*acct_flags_attribute;
+	uint32_t		net_timeout;
+	uint32_t		search_timeout;
+	bool			start_tls;
+	char const		*tls_ca_file;
+	char const		*tls_ca_path;
+	char const		*tls_certificate_file;
+	char const		*tls_private_key_file;
+	char const		*tls_require_cert;
+
+	int			require_cert;		//!< LDAP_OPT_X_TLS_* from tls_require_cert
+	char const		*attrs[3];
+	char const		*log_prefix;
+	fr_connection_pool_t	*pool;
+} ldap_inst_t;
+
+typedef struct {
+	LDAP			*ld;
+} ldap_conn_t;
+
+static CONF_PARSER const tls_config[] = {
+	{ "start_tls", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, ldap_inst_t, start_tls), "no" },
+	{ "ca_file", FR_CONF_OFFSET(PW_TYPE_FILE_INPUT, ldap_inst_t, tls_ca_file), NULL },
+	{ "ca_path", FR_CONF_OFFSET(PW_TYPE_FILE_INPUT, ldap_inst_t, tls_ca_path), NULL },
+	{ "certificate_file", FR_CONF_OFFSET(PW_TYPE_FILE_INPUT, ldap_inst_t, tls_certificate_file), NULL },
+	{ "private_key_file", FR_CONF_OFFSET(PW_TYPE_FILE_INPUT, ldap_inst_t, tls_private_key_file), NULL },
+	{ "require_cert", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, tls_require_cert), "demand" },
+	CONF_PARSER_TERMINATOR
+};
+
+static CONF_PARSER const ldap_config[] = {
+	{ "server", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED, ldap_inst_t, server), NULL },
+	{ "identity", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, identity), "" },
+	{ "password", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_SECRET, ldap_inst_t, password), "" },
+	{ "base_dn", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED, ldap_inst_t, base_dn), NULL },
+	{ "filter", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, filter),
+	  "(&(objectClass=sambaSamAccount)(uid=%u))" },
+	{ "nt_hash_attribute", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, ldap_inst_t, nt_hash_attribute),
+	  "sambaNTPassword" },
+	{ "acct_flags_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, acct_flags_attribute),
+	  "sambaAcctFlags" },
+	{ "net_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, net_timeout), "5" },
+	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, search_timeout), "5" },
+	{ "tls", FR_CONF_POINTER(PW_TYPE_SUBSECTION, NULL), (void const *) tls_config },
+	CONF_PARSER_TERMINATOR
+};
+
+static int _conn_free(ldap_conn_t *conn)
+{
+	if (conn->ld) ldap_unbind_ext_s(conn->ld, NULL, NULL);
+	return 0;
+}
+
+/* Sets a libldap option, logging which one failed: a typo in a TLS path should say so. */
+static int set_opt(ldap_inst_t const *inst, LDAP *ld, int option, void const *value, char const *what)
+{
+	if (ldap_set_option(ld, option, value) == LDAP_OPT_SUCCESS) return 0;
+	ERROR("%s: cannot set LDAP option %s", inst->log_prefix, what);
+	return -1;
+}
+
+/** Connection pool callback: connect, StartTLS if asked, bind. */
+static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
+{
+	ldap_inst_t	*inst = instance;
+	LDAP		*ld = NULL;
+	ldap_conn_t	*conn;
+	int		rc, v3 = LDAP_VERSION3;
+	struct timeval	tv = { .tv_sec = inst->net_timeout };
+	struct berval	cred;
+
+	rc = ldap_initialize(&ld, inst->server);
+	if (rc != LDAP_SUCCESS) {
+		ERROR("%s: bad LDAP server URI \"%s\": %s", inst->log_prefix, inst->server, ldap_err2string(rc));
+		return NULL;
+	}
+
+	if (set_opt(inst, ld, LDAP_OPT_PROTOCOL_VERSION, &v3, "protocol version") < 0 ||
+	    set_opt(inst, ld, LDAP_OPT_NETWORK_TIMEOUT, &tv, "network timeout") < 0 ||
+	    set_opt(inst, ld, LDAP_OPT_TIMEOUT, &tv, "timeout") < 0 ||
+	    set_opt(inst, ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF, "referrals") < 0) goto error;
+
+	if (inst->tls_ca_file && set_opt(inst, ld, LDAP_OPT_X_TLS_CACERTFILE, inst->tls_ca_file, "tls ca_file") < 0) goto error;
+	if (inst->tls_ca_path && set_opt(inst, ld, LDAP_OPT_X_TLS_CACERTDIR, inst->tls_ca_path, "tls ca_path") < 0) goto error;
+	if (inst->tls_certificate_file &&
+	    set_opt(inst, ld, LDAP_OPT_X_TLS_CERTFILE, inst->tls_certificate_file, "tls certificate_file") < 0) goto error;
+	if (inst->tls_private_key_file &&
+	    set_opt(inst, ld, LDAP_OPT_X_TLS_KEYFILE, inst->tls_private_key_file, "tls private_key_file") < 0) goto error;
+	if (set_opt(inst, ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &inst->require_cert, "tls require_cert") < 0) goto error;
+	{
+		int is_server = 0;	/* a new TLS context makes the options above take effect */
+		if (set_opt(inst, ld, LDAP_OPT_X_TLS_NEWCTX, &is_server, "tls context") < 0) goto error;
+	}
+
+	if (inst->start_tls) {
+		rc = ldap_start_tls_s(ld, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			ERROR("%s: StartTLS with %s failed: %s", inst->log_prefix, inst->server, ldap_err2string(rc));
+			goto error;
+		}
+	}
+
+	cred.bv_val = (char *)(uintptr_t) inst->password;
+	cred.bv_len = strlen(inst->password);
+	rc = ldap_sasl_bind_s(ld, *inst->identity ? inst->identity : NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+	if (rc != LDAP_SUCCESS) {
+		ERROR("%s: bind to %s as \"%s\" failed: %s", inst->log_prefix, inst->server, inst->identity,
+		      ldap_err2string(rc));
+		goto error;
+	}
+
+	conn = talloc_zero(ctx, ldap_conn_t);
+	if (!conn) goto error;
+	conn->ld = ld;
+	talloc_set_destructor(conn, _conn_free);
+	return conn;
+
+error:
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return NULL;
+}
+
+static int _inst_free(ldap_inst_t *inst)
+{
+	fr_connection_pool_free(inst->pool);
+	return 0;
+}
+
+static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance)
+{
+	ldap_inst_t	*inst;
+	char const	*err;
+	static struct {
+		char const	*name;
+		int		value;
+	} const require_cert[] = {
+		{ "never", LDAP_OPT_X_TLS_NEVER }, { "allow", LDAP_OPT_X_TLS_ALLOW },
+		{ "try", LDAP_OPT_X_TLS_TRY }, { "demand", LDAP_OPT_X_TLS_DEMAND },
+		{ "hard", LDAP_OPT_X_TLS_HARD },
+	};
+	size_t		i;
+
+	inst = talloc_zero(ctx, ldap_inst_t);
+	if (!inst) return -1;
+	if (cf_section_parse(cs, inst, ldap_config) < 0) return -1;
+
+	inst->log_prefix = talloc_typed_asprintf(inst, "%s ldap", log_prefix);
+
+	if (rfc4515_check_filter_template(inst->filter, &err) < 0) {
+		cf_log_err_cs(cs, "Invalid filter \"%s\": %s", inst->filter, err);
+		return -1;
+	}
+
+	inst->require_cert = -1;
+	for (i = 0; i < sizeof(require_cert) / sizeof(require_cert[0]); i++) {
+		if (strcmp(inst->tls_require_cert, require_cert[i].name) == 0) inst->require_cert = require_cert[i].value;
+	}
+	if (inst->require_cert < 0) {
+		cf_log_err_cs(cs, "Invalid tls require_cert \"%s\": use never, allow, try, demand or hard",
+			      inst->tls_require_cert);
+		return -1;
+	}
+	if ((inst->net_timeout == 0) || (inst->search_timeout == 0)) {
+		cf_log_err_cs(cs, "net_timeout and timeout must be at least 1 second");
+		return -1;
+	}
+
+	inst->attrs[0] = inst->nt_hash_attribute;
+	inst->attrs[1] = (inst->acct_flags_attribute && *inst->acct_flags_attribute) ? inst->acct_flags_attribute : NULL;
+	inst->attrs[2] = NULL;
+
+	inst->pool = fr_connection_pool_module_init(cs, inst, mod_conn_create, NULL, inst->log_prefix);
+	if (!inst->pool) return -1;
+	talloc_set_destructor(inst, _inst_free);
+
+	*instance = inst;
+	return 0;
+}
+
+/* sambaAcctFlags looks like "[UD         ]": one letter per flag between brackets. */
+static mipkey_result_t acct_flags_state(struct berval const *flags)
+{
+	size_t i;
+
+	for (i = 0; i < flags->bv_len && flags->bv_val[i] != ']'; i++) {
+		if (flags->bv_val[i] == 'D') return MIPKEY_ACCT_DISABLED;
+		if (flags->bv_val[i] == 'L') return MIPKEY_ACCT_LOCKED;
+	}
+	return MIPKEY_OK;
+}
+
+/* The hash must be exactly 32 hex digits; anything else is a broken entry, not a key. */
+static int parse_nt_hash(struct berval const *v, uint8_t out[MSCHAPV2_HASH_LEN])
+{
+	size_t i;
+
+	if (v->bv_len != 2 * MSCHAPV2_HASH_LEN) return -1;
+	for (i = 0; i < v->bv_len; i++) if (!isxdigit((uint8_t) v->bv_val[i])) return -1;
+	return (fr_hex2bin(out, MSCHAPV2_HASH_LEN, v->bv_val, v->bv_len) == MSCHAPV2_HASH_LEN) ? 0 : -1;
+}
+
+static bool is_connection_error(int rc)
+{
+	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
+}
+
+static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
+{
+	ldap_inst_t	*inst = instance;
+	ldap_conn_t	*conn;
+	LDAPMessage	*res = NULL, *entry;
+	struct berval	**hash = NULL, **flags = NULL;
+	struct timeval	tv = { .tv_sec = inst->search_timeout };
+	char		filter[FILTER_MAX];
+	char const	*err;
+	int		rc, tries, count;
+	mipkey_result_t	result;
+
+	if (rfc4515_expand_filter(filter, sizeof(filter), inst->filter, auth->account, auth->account_len,
+				  auth->as_sent, auth->as_sent_len, &err) < 0) {
+		REDEBUG("Cannot build the LDAP filter: %s", err);
+		return MIPKEY_INVALID;
+	}
+
+	conn = fr_connection_get(inst->pool);
+	if (!conn) {
+		RERROR("LDAP server %s unreachable: no connection could be opened", inst->server);
+		return MIPKEY_BACKEND_DOWN;
+	}
+
+	RDEBUG2("Searching \"%s\" for %s", inst->base_dn, filter);
+	for (tries = 0; ; tries++) {
+		rc = ldap_search_ext_s(conn->ld, inst->base_dn, LDAP_SCOPE_SUBTREE, filter,
+				       (char **)(uintptr_t) inst->attrs, 0, NULL, NULL, &tv, 2, &res);
+		if (!is_connection_error(rc) || tries > 0) break;
+
+		/* The server went away under a pooled connection (restart): one fresh try. */
+		if (res) ldap_msgfree(res);
+		res = NULL;
+		RDEBUG2("LDAP connection lost (%s), reconnecting", ldap_err2string(rc));
+		conn = fr_connection_reconnect(inst->pool, conn);
+		if (!conn) {
+			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
+			return MIPKEY_BACKEND_DOWN;
+		}
+	}
+
+	switch (rc) {
+	case LDAP_SUCCESS:
+		break;
+
+	case LDAP_SIZELIMIT_EXCEEDED:
+		REDEBUG("LDAP filter %s matches more than one entry: refusing to pick one", filter);
+		result = MIPKEY_NO_USER;
+		goto done;
+
+	case LDAP_NO_SUCH_OBJECT:
+		RERROR("LDAP base_dn \"%s\" does not exist", inst->base_dn);
+		result = MIPKEY_NO_USER;
+		goto done;
+
+	default:
+		RERROR("LDAP search on %s failed: %s", inst->server, ldap_err2string(rc));
+		ldap_msgfree(res);
+		/* A timed-out or broken connection is not put back into the pool. */
+		fr_connection_close(inst->pool, conn, "search failed");
+		return MIPKEY_BACKEND_DOWN;
+	}
+
+	count = ldap_count_entries(conn->ld, res);
+	if (count != 1) {
+		RDEBUG2("LDAP search found no entry");
+		result = MIPKEY_NO_USER;
+		goto done;
+	}
+	entry = ldap_first_entry(conn->ld, res);
+
+	hash = ldap_get_values_len(conn->ld, entry, inst->nt_hash_attribute);
+	if (!hash || !hash[0] || parse_nt_hash(hash[0], out->key) < 0) {
+		RDEBUG2("LDAP entry has no usable %s (32 hex digits)", inst->nt_hash_attribute);
+		result = MIPKEY_NO_USER;
+		goto done;
+	}
+	out->kind = MIPKEY_KEY_NT_HASH;
+	out->account_state = MIPKEY_OK;
+
+	if (inst->attrs[1]) {
+		flags = ldap_get_values_len(conn->ld, entry, inst->acct_flags_attribute);
+		if (flags && flags[0]) out->account_state = acct_flags_state(flags[0]);
+	}
+	result = MIPKEY_OK;
+
+done:
+	if (hash) {
+		/* The values are the hash in hex: wipe before libldap frees them. */
+		if (hash[0]) OPENSSL_cleanse(hash[0]->bv_val, hash[0]->bv_len);
+		ldap_value_free_len(hash);
+	}
+	if (flags) ldap_value_free_len(flags);
+	ldap_msgfree(res);
+	fr_connection_release(inst->pool, conn);
+	return result;
+}
+
+mipkey_backend_t const mipkey_backend_ldap = {
+	.name		= "ldap",
+	.instantiate	= ldap_instantiate,
+	.lookup		= ldap_lookup,
+};

@@ -1,0 +1,662 @@
+/*
+ * mschapv2.c - MS-CHAPv2 (RFC 2759) and MPPE key derivation (RFC 3079).
+ *
+ * OpenSSL 3 EVP only.  MD4 and DES live in the "legacy" provider, which we
+ * load into a private OSSL_LIB_CTX so that we neither depend on nor alter
+ * the process-wide OpenSSL configuration (other modules share it).
+ */
+#include "mschapv2.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+
+#define SHA1_LEN 20
+
+/*
+ *	The RFC magic strings are hashed without a trailing NUL, so they are
+ *	declared with their exact length.  Tell newer compilers that is on
+ *	purpose (GCC 15 -Wunterminated-string-initialization).
+ */
+#if defined(__has_attribute)
+#  if __has_attribute(nonstring)
+#    define NONSTRING __attribute__((nonstring))
+#  endif
+#endif
+#ifndef NONSTRING
+#  define NONSTRING
+#endif
+
+/*
+ *	Library context and pre-fetched algorithms.  Written once inside
+ *	pthread_once; crypto_ready publishes them to other threads.
+ */
+static pthread_once_t	crypto_once = PTHREAD_ONCE_INIT;
+static atomic_int	crypto_ready;		/* 1 once everything below is usable */
+static char const	*crypto_init_err = "MS-CHAPv2 crypto not initialised";
+
+static OSSL_LIB_CTX	*crypto_libctx;
+static OSSL_PROVIDER	*prov_legacy;
+static OSSL_PROVIDER	*prov_default;
+static EVP_MD		*md_md4;
+static EVP_MD		*md_md5;
+static EVP_MD		*md_sha1;
+static EVP_CIPHER	*cipher_des_ecb;
+
+static void crypto_release(void)
+{
+	EVP_CIPHER_free(cipher_des_ecb);
+	cipher_des_ecb = NULL;
+	EVP_MD_free(md_sha1);
+	md_sha1 = NULL;
+	EVP_MD_free(md_md5);
+	md_md5 = NULL;
+	EVP_MD_free(md_md4);
+	md_md4 = NULL;
+	if (prov_default) OSSL_PROVIDER_unload(prov_default);
+	prov_default = NULL;
+	if (prov_legacy) OSSL_PROVIDER_unload(prov_legacy);
+	prov_legacy = NULL;
+	OSSL_LIB_CTX_free(crypto_libctx);
+	crypto_libctx = NULL;
+}
+
+static void crypto_init_once(void)
+{
+	crypto_libctx = OSSL_LIB_CTX_new();
+	if (!crypto_libctx) {
+		crypto_init_err = "OpenSSL library context could not be allocated";
+		return;
+	}
+
+	prov_legacy = OSSL_PROVIDER_load(crypto_libctx, "legacy");
+	if (!prov_legacy) {
+		crypto_init_err = "OpenSSL legacy provider (needed for MD4/DES) could not be loaded";
+		goto fail;
+	}
+
+	prov_default = OSSL_PROVIDER_load(crypto_libctx, "default");
+	if (!prov_default) {
+		crypto_init_err = "OpenSSL default provider (needed for MD5/SHA1) could not be loaded";
+		goto fail;
+	}
+
+	md_md4 = EVP_MD_fetch(crypto_libctx, "MD4", NULL);
+	if (!md_md4) {
+		crypto_init_err = "OpenSSL MD4 digest unavailable (legacy provider loaded but MD4 fetch failed)";
+		goto fail;
+	}
+	md_md5 = EVP_MD_fetch(crypto_libctx, "MD5", NULL);
+	if (!md_md5) {
+		crypto_init_err = "OpenSSL MD5 digest unavailable";
+		goto fail;
+	}
+	md_sha1 = EVP_MD_fetch(crypto_libctx, "SHA1", NULL);
+	if (!md_sha1) {
+		crypto_init_err = "OpenSSL SHA1 digest unavailable";
+		goto fail;
+	}
+	cipher_des_ecb = EVP_CIPHER_fetch(crypto_libctx, "DES-ECB", NULL);
+	if (!cipher_des_ecb) {
+		crypto_init_err = "OpenSSL DES-ECB cipher unavailable (legacy provider loaded but DES fetch failed)";
+		goto fail;
+	}
+
+	crypto_init_err = NULL;
+	atomic_store_explicit(&crypto_ready, 1, memory_order_release);
+	return;
+
+fail:
+	crypto_release();
+}
+
+int mschapv2_crypto_init(char const **err)
+{
+	if (pthread_once(&crypto_once, crypto_init_once) != 0) {
+		if (err) *err = "pthread_once failed";
+		return -1;
+	}
+	if (!atomic_load_explicit(&crypto_ready, memory_order_acquire)) {
+		if (err) *err = crypto_init_err ? crypto_init_err : "MS-CHAPv2 crypto was freed";
+		return -1;
+	}
+	return 0;
+}
+
+void mschapv2_crypto_free(void)
+{
+	/*
+	 *	Run the once-routine ourselves if nobody did, so a later init
+	 *	cannot resurrect half of the state behind our back.
+	 */
+	(void)pthread_once(&crypto_once, crypto_init_once);
+	atomic_store_explicit(&crypto_ready, 0, memory_order_release);
+	crypto_init_err = "MS-CHAPv2 crypto was freed";
+	crypto_release();
+}
+
+static int crypto_ok(void)
+{
+	return atomic_load_explicit(&crypto_ready, memory_order_acquire);
+}
+
+/*
+ *	One input piece of a hash: lets callers hash RFC concatenations
+ *	without building a concatenation buffer.
+ */
+typedef struct {
+	void const	*data;
+	size_t		len;
+} piece_t;
+
+/*
+ *	Hash n pieces with md.  OUT: out, which must hold EVP_MD_get_size(md)
+ *	bytes.  Returns 0 or -1.
+ */
+static int digest_pieces(EVP_MD const *md, piece_t const *p, size_t n, uint8_t *out)
+{
+	EVP_MD_CTX	*ctx;
+	size_t		i;
+	int		ret = -1;
+
+	if (!md) return -1;
+
+	ctx = EVP_MD_CTX_new();
+	if (!ctx) return -1;
+
+	if (!EVP_DigestInit_ex2(ctx, md, NULL)) goto done;
+	for (i = 0; i < n; i++) {
+		if (p[i].len && !EVP_DigestUpdate(ctx, p[i].data, p[i].len)) goto done;
+	}
+	if (!EVP_DigestFinal_ex(ctx, out, NULL)) goto done;
+	ret = 0;
+
+done:
+	EVP_MD_CTX_free(ctx);		/* also cleanses the digest state */
+	return ret;
+}
+
+/*
+ *	UTF-8 decoding
+ */
+ssize_t utf8_to_utf16le(uint8_t *out, size_t outlen, char const *in, size_t inlen)
+{
+	uint8_t const	*p = (uint8_t const *)in;
+	uint8_t const	*end = p + inlen;
+	size_t		used = 0;
+
+	if (!out && outlen) return -1;
+	if (!in && inlen) return -1;
+
+	while (p < end) {
+		uint32_t	cp, min;
+		size_t		n, i;
+
+		if (p[0] < 0x80) {
+			cp = p[0]; n = 1; min = 0;
+		} else if ((p[0] & 0xe0) == 0xc0) {
+			cp = p[0] & 0x1f; n = 2; min = 0x80;
+		} else if ((p[0] & 0xf0) == 0xe0) {
+			cp = p[0] & 0x0f; n = 3; min = 0x800;
+		} else if ((p[0] & 0xf8) == 0xf0) {
+			cp = p[0] & 0x07; n = 4; min = 0x10000;
+		} else {
+			return -1;	/* continuation byte as lead, or 0xF8..0xFF */
+		}
+
+		if ((size_t)(end - p) < n) return -1;	/* truncated */
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80) return -1;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+
+		/* Each code point has exactly one valid encoding */
+		if (cp < min) return -1;			/* overlong */
+		if (cp >= 0xd800 && cp <= 0xdfff) return -1;	/* UTF-16 surrogate */
+		if (cp > 0x10ffff) return -1;
+
+		if (cp < 0x10000) {
+			if (outlen - used < 2) return -1;
+			out[used++] = cp & 0xff;
+			out[used++] = cp >> 8;
+		} else {
+			uint32_t hi, lo;
+
+			/* Windows stores astral characters as surrogate pairs */
+			cp -= 0x10000;
+			hi = 0xd800 | (cp >> 10);
+			lo = 0xdc00 | (cp & 0x3ff);
+			if (outlen - used < 4) return -1;
+			out[used++] = hi & 0xff;
+			out[used++] = hi >> 8;
+			out[used++] = lo & 0xff;
+			out[used++] = lo >> 8;
+		}
+		p += n;
+	}
+
+	return (ssize_t)used;
+}
+
+/*
+ *	RFC 2759 section 8.3 NtPasswordHash.
+ *	IN:  password (UTF-8, len bytes, at most 256 UTF-16 code units)
+ *	OUT: hash (16 bytes) = MD4(UTF-16LE(password))
+ */
+int nt_password_hash(char const *password, size_t len, uint8_t hash[MSCHAPV2_HASH_LEN])
+{
+	uint8_t		unicode[MSCHAPV2_MAX_PASSWORD_CHARS * 2];
+	ssize_t		ulen;
+	piece_t		p[1];
+	int		ret;
+
+	if (!crypto_ok()) return -1;
+
+	/* The buffer size enforces the 256 code unit limit */
+	ulen = utf8_to_utf16le(unicode, sizeof(unicode), password, len);
+	if (ulen < 0) {
+		OPENSSL_cleanse(unicode, sizeof(unicode));
+		return -1;
+	}
+
+	p[0] = (piece_t){ unicode, (size_t)ulen };
+	ret = digest_pieces(md_md4, p, 1, hash);
+
+	OPENSSL_cleanse(unicode, sizeof(unicode));
+	return ret;
+}
+
+/*
+ *	RFC 2759 section 8.4 HashNtPasswordHash.
+ *	IN:  hash (16 bytes)
+ *	OUT: hashhash (16 bytes) = MD4(hash)
+ */
+int hash_nt_password_hash(uint8_t const hash[MSCHAPV2_HASH_LEN], uint8_t hashhash[MSCHAPV2_HASH_LEN])
+{
+	piece_t p[] = { { hash, MSCHAPV2_HASH_LEN } };
+
+	if (!crypto_ok()) return -1;
+	return digest_pieces(md_md4, p, 1, hashhash);
+}
+
+/*
+ *	RFC 2759 section 8.2 ChallengeHash.
+ *	IN:  peer_challenge (16), auth_challenge (16), username (username_len,
+ *	     no domain, used as given)
+ *	OUT: out (8) = first 8 bytes of SHA1(peer | auth | username)
+ */
+int challenge_hash(uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+		   uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+		   char const *username, size_t username_len,
+		   uint8_t out[MSCHAPV2_CHALLENGE_HASH_LEN])
+{
+	uint8_t	digest[SHA1_LEN];
+	piece_t	p[] = {
+		{ peer_challenge, MSCHAPV2_CHALLENGE_LEN },
+		{ auth_challenge, MSCHAPV2_CHALLENGE_LEN },
+		{ username, username_len }
+	};
+
+	if (!crypto_ok()) return -1;
+	if (!username && username_len) return -1;
+
+	if (digest_pieces(md_sha1, p, 3, digest) < 0) {
+		OPENSSL_cleanse(digest, sizeof(digest));
+		return -1;
+	}
+	memcpy(out, digest, MSCHAPV2_CHALLENGE_HASH_LEN);
+	OPENSSL_cleanse(digest, sizeof(digest));
+	return 0;
+}
+
+/*
+ *	The RFC 2759 DesEncrypt note: a 7-byte (56 bit) key is spread over 8
+ *	bytes, 7 key bits per byte in the high bits, the low bit being odd
+ *	parity (DES ignores it, but set it so the key is canonical).
+ *	IN:  in (7)
+ *	OUT: out (8)
+ */
+static void des_key_expand(uint8_t const in[7], uint8_t out[8])
+{
+	int i;
+
+	out[0] = in[0];
+	for (i = 1; i < 7; i++) out[i] = (uint8_t)((in[i - 1] << (8 - i)) | (in[i] >> i));
+	out[7] = (uint8_t)(in[6] << 1);
+
+	for (i = 0; i < 8; i++) {
+		uint8_t b = out[i] & 0xfe;
+		uint8_t x = b;
+
+		x ^= x >> 4;
+		x ^= x >> 2;
+		x ^= x >> 1;
+		/* x & 1 is the parity of the 7 key bits; make the total odd */
+		out[i] = b | ((x & 1) ^ 1);
+	}
+}
+
+/*
+ *	RFC 2759 section 8.6 DesEncrypt.
+ *	IN:  clear (8), key (7)
+ *	OUT: cypher (8)
+ */
+static int des_encrypt(uint8_t const clear[8], uint8_t const key[7], uint8_t cypher[8])
+{
+	EVP_CIPHER_CTX	*ctx;
+	uint8_t		k[8];
+	int		outl = 0;
+	int		ret = -1;
+
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx) return -1;
+
+	des_key_expand(key, k);
+	if (!EVP_EncryptInit_ex2(ctx, cipher_des_ecb, k, NULL, NULL)) goto done;
+	if (!EVP_CIPHER_CTX_set_padding(ctx, 0)) goto done;	/* exactly one block */
+	if (!EVP_EncryptUpdate(ctx, cypher, &outl, clear, 8) || outl != 8) goto done;
+	ret = 0;
+
+done:
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(k, sizeof(k));
+	return ret;
+}
+
+/*
+ *	RFC 2759 section 8.5 ChallengeResponse.
+ *	IN:  challenge (8), pw_hash (16, zero-padded to 21 = 3 DES keys)
+ *	OUT: response (24)
+ */
+int challenge_response(uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN],
+		       uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+		       uint8_t response[MSCHAPV2_NT_RESPONSE_LEN])
+{
+	uint8_t	zhash[21];
+	int	ret = -1;
+
+	if (!crypto_ok()) return -1;
+
+	memcpy(zhash, pw_hash, MSCHAPV2_HASH_LEN);
+	memset(zhash + MSCHAPV2_HASH_LEN, 0, sizeof(zhash) - MSCHAPV2_HASH_LEN);
+
+	if (des_encrypt(challenge, zhash, response) < 0) goto done;
+	if (des_encrypt(challenge, zhash + 7, response + 8) < 0) goto done;
+	if (des_encrypt(challenge, zhash + 14, response + 16) < 0) goto done;
+	ret = 0;
+
+done:
+	OPENSSL_cleanse(zhash, sizeof(zhash));
+	if (ret < 0) OPENSSL_cleanse(response, MSCHAPV2_NT_RESPONSE_LEN);
+	return ret;
+}
+
+/*
+ *	RFC 2759 section 8.1 GenerateNTResponse, from the password hash.
+ *	IN:  auth_challenge (16), peer_challenge (16), username (username_len),
+ *	     pw_hash (16)
+ *	OUT: response (24)
+ */
+int generate_nt_response_pwhash(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+				uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+				char const *username, size_t username_len,
+				uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+				uint8_t response[MSCHAPV2_NT_RESPONSE_LEN])
+{
+	uint8_t	challenge[MSCHAPV2_CHALLENGE_HASH_LEN];
+	int	ret;
+
+	if (!crypto_ok()) return -1;
+
+	ret = challenge_hash(peer_challenge, auth_challenge, username, username_len, challenge);
+	if (ret == 0) ret = challenge_response(challenge, pw_hash, response);
+
+	OPENSSL_cleanse(challenge, sizeof(challenge));
+	return ret;
+}
+
+/*
+ *	RFC 2759 section 8.1 GenerateNTResponse, from the cleartext password.
+ *	IN:  auth_challenge (16), peer_challenge (16), username (username_len),
+ *	     password (UTF-8, password_len)
+ *	OUT: response (24)
+ */
+int generate_nt_response(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+			 uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+			 char const *username, size_t username_len,
+			 char const *password, size_t password_len,
+			 uint8_t response[MSCHAPV2_NT_RESPONSE_LEN])
+{
+	uint8_t	pw_hash[MSCHAPV2_HASH_LEN];
+	int	ret;
+
+	if (!crypto_ok()) return -1;
+
+	ret = nt_password_hash(password, password_len, pw_hash);
+	if (ret == 0) ret = generate_nt_response_pwhash(auth_challenge, peer_challenge,
+							username, username_len, pw_hash, response);
+
+	OPENSSL_cleanse(pw_hash, sizeof(pw_hash));
+	return ret;
+}
+
+/*
+ *	Server side check of a peer's NT-Response (RFC 2759 section 4).
+ *	IN:  auth_challenge (16), peer_challenge (16), username (username_len),
+ *	     pw_hash (16), nt_response (24, as received)
+ *	Returns 1 match, 0 mismatch, -1 error.  Constant time comparison.
+ */
+int verify_nt_response_pwhash(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+			      uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+			      char const *username, size_t username_len,
+			      uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+			      uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN])
+{
+	uint8_t	expected[MSCHAPV2_NT_RESPONSE_LEN];
+	int	ret;
+
+	if (generate_nt_response_pwhash(auth_challenge, peer_challenge, username, username_len,
+					pw_hash, expected) < 0) {
+		ret = -1;
+	} else {
+		ret = (CRYPTO_memcmp(expected, nt_response, sizeof(expected)) == 0) ? 1 : 0;
+	}
+
+	OPENSSL_cleanse(expected, sizeof(expected));
+	return ret;
+}
+
+/* RFC 2759 section 8.7 Magic1 and Magic2 (no trailing NUL) */
+static const uint8_t auth_resp_magic1[39] NONSTRING = "Magic server to client signing constant";
+static const uint8_t auth_resp_magic2[41] NONSTRING = "Pad to make it do more than one iteration";
+
+/*
+ *	RFC 2759 section 8.7 GenerateAuthenticatorResponse, starting from
+ *	PasswordHashHash rather than the password.
+ *	IN:  pw_hash_hash (16), nt_response (24), peer_challenge (16),
+ *	     auth_challenge (16), username (username_len)
+ *	OUT: out (43) = "S=" + 40 upper-case hex digits + NUL
+ */
+int generate_authenticator_response_pwhashhash(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
+					       uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN],
+					       uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+					       uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+					       char const *username, size_t username_len,
+					       char out[MSCHAPV2_AUTH_RESPONSE_LEN + 1])
+{
+	static char const hex[] = "0123456789ABCDEF";
+	uint8_t	digest[SHA1_LEN];
+	uint8_t	challenge[MSCHAPV2_CHALLENGE_HASH_LEN];
+	int	ret = -1;
+	size_t	i;
+	piece_t	p1[] = {
+		{ pw_hash_hash, MSCHAPV2_HASH_LEN },
+		{ nt_response, MSCHAPV2_NT_RESPONSE_LEN },
+		{ auth_resp_magic1, sizeof(auth_resp_magic1) }
+	};
+	piece_t	p2[] = {
+		{ digest, SHA1_LEN },
+		{ challenge, MSCHAPV2_CHALLENGE_HASH_LEN },
+		{ auth_resp_magic2, sizeof(auth_resp_magic2) }
+	};
+
+	if (!crypto_ok()) return -1;
+
+	if (digest_pieces(md_sha1, p1, 3, digest) < 0) goto done;
+	if (challenge_hash(peer_challenge, auth_challenge, username, username_len, challenge) < 0) goto done;
+	/* OpenSSL finalises before writing, so output may alias an input */
+	if (digest_pieces(md_sha1, p2, 3, digest) < 0) goto done;
+
+	out[0] = 'S';
+	out[1] = '=';
+	for (i = 0; i < SHA1_LEN; i++) {
+		out[2 + 2 * i] = hex[digest[i] >> 4];
+		out[3 + 2 * i] = hex[digest[i] & 0x0f];
+	}
+	out[MSCHAPV2_AUTH_RESPONSE_LEN] = '\0';
+	ret = 0;
+
+done:
+	OPENSSL_cleanse(digest, sizeof(digest));
+	OPENSSL_cleanse(challenge, sizeof(challenge));
+	return ret;
+}
+
+/* RFC 3079 section 3.4 Magic1 (no trailing NUL) */
+static const uint8_t mppe_magic1[27] NONSTRING = "This is the MPPE Master Key";
+
+/*
+ *	RFC 3079 section 3.4 GetMasterKey.
+ *	IN:  pw_hash_hash (16), nt_response (24)
+ *	OUT: master_key (16) = first 16 bytes of SHA1(hashhash | response | Magic1)
+ */
+int get_master_key(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
+		   uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN],
+		   uint8_t master_key[MSCHAPV2_HASH_LEN])
+{
+	uint8_t	digest[SHA1_LEN];
+	int	ret = -1;
+	piece_t	p[] = {
+		{ pw_hash_hash, MSCHAPV2_HASH_LEN },
+		{ nt_response, MSCHAPV2_NT_RESPONSE_LEN },
+		{ mppe_magic1, sizeof(mppe_magic1) }
+	};
+
+	if (!crypto_ok()) return -1;
+
+	if (digest_pieces(md_sha1, p, 3, digest) == 0) {
+		memcpy(master_key, digest, MSCHAPV2_HASH_LEN);
+		ret = 0;
+	}
+	OPENSSL_cleanse(digest, sizeof(digest));
+	return ret;
+}
+
+/* RFC 3079 section 3.4 Magic2, Magic3 and the SHA padding (no trailing NULs) */
+static const uint8_t mppe_magic2[84] NONSTRING =
+	"On the client side, this is the send key; on the server side, it is the receive key.";
+static const uint8_t mppe_magic3[84] NONSTRING =
+	"On the client side, this is the receive key; on the server side, it is the send key.";
+static const uint8_t mppe_shspad1[40] = { 0 };
+static const uint8_t mppe_shspad2[40] = {
+	0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2,
+	0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2,
+	0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2,
+	0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2, 0xf2
+};
+
+/*
+ *	RFC 3079 section 3.4 GetAsymmetricStartKey.
+ *	IN:  master_key (16), session_key_len (8 for 40/56 bit, 16 for 128 bit),
+ *	     is_send, is_server (booleans picking Magic2 or Magic3)
+ *	OUT: session_key (session_key_len)
+ */
+int get_asymmetric_start_key(uint8_t const master_key[MSCHAPV2_HASH_LEN],
+			     uint8_t *session_key, size_t session_key_len,
+			     int is_send, int is_server)
+{
+	uint8_t		digest[SHA1_LEN];
+	uint8_t const	*s;
+	int		ret = -1;
+	piece_t		p[4];
+
+	if (!crypto_ok()) return -1;
+	if (session_key_len != 8 && session_key_len != 16) return -1;
+
+	/* The client's send key is the server's receive key and vice versa */
+	if (is_send) {
+		s = is_server ? mppe_magic3 : mppe_magic2;
+	} else {
+		s = is_server ? mppe_magic2 : mppe_magic3;
+	}
+
+	p[0] = (piece_t){ master_key, MSCHAPV2_HASH_LEN };
+	p[1] = (piece_t){ mppe_shspad1, sizeof(mppe_shspad1) };
+	p[2] = (piece_t){ s, sizeof(mppe_magic2) };
+	p[3] = (piece_t){ mppe_shspad2, sizeof(mppe_shspad2) };
+
+	if (digest_pieces(md_sha1, p, 4, digest) == 0) {
+		memcpy(session_key, digest, session_key_len);
+		ret = 0;
+	}
+	OPENSSL_cleanse(digest, sizeof(digest));
+	return ret;
+}
+
+/*
+ *	MS-MPPE-Send-Key / MS-MPPE-Recv-Key (RFC 2548) as sent by the
+ *	server (RFC 3079 section 3.4, 128 bit keys).
+ *	IN:  master_key (16)
+ *	OUT: send_key (16, Magic3), recv_key (16, Magic2)
+ */
+int mppe_server_keys(uint8_t const master_key[MSCHAPV2_HASH_LEN],
+		     uint8_t send_key[MSCHAPV2_HASH_LEN],
+		     uint8_t recv_key[MSCHAPV2_HASH_LEN])
+{
+	if (get_asymmetric_start_key(master_key, send_key, MSCHAPV2_HASH_LEN, 1, 1) < 0 ||
+	    get_asymmetric_start_key(master_key, recv_key, MSCHAPV2_HASH_LEN, 0, 1) < 0) {
+		OPENSSL_cleanse(send_key, MSCHAPV2_HASH_LEN);
+		OPENSSL_cleanse(recv_key, MSCHAPV2_HASH_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ *	RFC 2759 section 8.2: ChallengeHash takes the user name without any
+ *	domain.  Strip "DOMAIN\" (up to the first '\') and "@realm" (from the
+ *	last '@') as Windows peers do.
+ *	IN:  name (len bytes)
+ *	OUT: *out_len; returns a pointer into name
+ */
+char const *mschapv2_hash_username(char const *name, size_t len, size_t *out_len)
+{
+	size_t i;
+
+	if (!name) {
+		*out_len = 0;
+		return name;
+	}
+
+	for (i = 0; i < len; i++) {
+		if (name[i] == '\\') {
+			name += i + 1;
+			len -= i + 1;
+			break;
+		}
+	}
+
+	for (i = len; i > 0; i--) {
+		if (name[i - 1] == '@') {
+			len = i - 1;
+			break;
+		}
+	}
+
+	*out_len = len;
+	return name;
+}

@@ -1,0 +1,449 @@
+/*
+ * rlm_mipkey.c - FreeRADIUS glue of rlm_mipkey: configuration, authorize, authenticate,
+ * and turning the core's results into reply attributes.
+ *
+ * The crypto is in mschapv2.c, the key sources are the backends (backend_*.c).
+ */
+#include <freeradius/radiusd.h>
+RCSID("$Id$")
+
+#include <freeradius/radiusd.h>
+#include <freeradius/modules.h>
+#include <freeradius/rad_assert.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "backend.h"
+#include "mschapv2.h"
+
+#define MSCHAP2_RESPONSE_LEN	50	/* RFC 2548 2.3.2: ident, flags, peer challenge, reserved, NT-Response */
+#define MSCHAP2_PEER_CHALLENGE	2
+#define MSCHAP2_NT_RESPONSE	26
+
+/* Every backend the module knows; "backend = <name>" picks one. */
+static mipkey_backend_t const *backends[] = {
+	&mipkey_backend_ldap,
+	NULL
+};
+
+typedef enum {
+	HASH_NAME_STRIPPED = 0,		//!< the seed's NAI without @realm and DOMAIN\ (default)
+	HASH_NAME_AS_SENT,		//!< what some EAP peers hash
+	HASH_NAME_EITHER		//!< stripped first, then as sent
+} hash_name_mode_t;
+
+typedef struct {
+	char const		*name;			//!< instance name, also the Auth-Type it sets
+	char const		*hash_username;
+	char const		*backend_name;
+	bool			use_mppe;
+	bool			require_encryption;
+	bool			require_strong;
+
+	hash_name_mode_t	hash_mode;
+	char const		*auth_type;
+	mipkey_backend_t const	*backend;
+	void			*backend_inst;
+} rlm_mipkey_t;
+
+static const CONF_PARSER module_config[] = {
+	{ "hash_username", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mipkey_t, hash_username), "stripped" },
+	{ "backend", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mipkey_t, backend_name), "ldap" },
+	{ "use_mppe", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mipkey_t, use_mppe), "yes" },
+	{ "require_encryption", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mipkey_t, require_encryption), "no" },
+	{ "require_strong", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mipkey_t, require_strong), "no" },
+	CONF_PARSER_TERMINATOR
+};
+
+static int mod_instantiate(CONF_SECTION *conf, void *instance)
+{
+	rlm_mipkey_t	*inst = instance;
+	char const	*err;
+	DICT_VALUE	*dv;
+	CONF_SECTION	*cs;
+	char		*prefix;
+	int		i;
+
+	inst->name = cf_section_name2(conf);
+	if (!inst->name) inst->name = cf_section_name1(conf);
+
+	if (mschapv2_crypto_init(&err) < 0) {
+		cf_log_err_cs(conf, "%s", err);
+		return -1;
+	}
+
+	if (strcmp(inst->hash_username, "stripped") == 0) {
+		inst->hash_mode = HASH_NAME_STRIPPED;
+	} else if (strcmp(inst->hash_username, "as_sent") == 0) {
+		inst->hash_mode = HASH_NAME_AS_SENT;
+	} else if (strcmp(inst->hash_username, "either") == 0) {
+		inst->hash_mode = HASH_NAME_EITHER;
+	} else {
+		cf_log_err_cs(conf, "Invalid hash_username \"%s\": use stripped, as_sent or either", inst->hash_username);
+		return -1;
+	}
+
+	/* Auth-Type <instance name> if the site has one, else the Auth-Type MS-CHAP of EAP setups. */
+	dv = dict_valbyname(PW_AUTH_TYPE, 0, inst->name);
+	if (!dv) dv = dict_valbyname(PW_AUTH_TYPE, 0, "MS-CHAP");
+	if (dv) {
+		inst->auth_type = dv->name;
+	} else {
+		WARN("rlm_mipkey (%s): no \"Auth-Type %s\" section in any virtual server; authorize will not set Auth-Type",
+		     inst->name, inst->name);
+	}
+
+	if (strcmp(inst->backend_name, "none") == 0) return 0;
+
+	for (i = 0; backends[i]; i++) {
+		if (strcmp(backends[i]->name, inst->backend_name) == 0) inst->backend = backends[i];
+	}
+	if (!inst->backend) {
+		cf_log_err_cs(conf, "Unknown backend \"%s\": use ldap or none", inst->backend_name);
+		return -1;
+	}
+	cs = cf_section_sub_find(conf, inst->backend->name);
+	if (!cs) {
+		cf_log_err_cs(conf, "backend = %s needs a \"%s { ... }\" subsection", inst->backend->name,
+			      inst->backend->name);
+		return -1;
+	}
+	prefix = talloc_typed_asprintf(inst, "rlm_mipkey (%s)", inst->name);
+	return inst->backend->instantiate(inst, cs, prefix, &inst->backend_inst);
+}
+
+/* The one attribute (vendor, attr) of the request, its count in *count. */
+static VALUE_PAIR *find_request_attr(REQUEST *request, unsigned int vendor, unsigned int attr, int *count)
+{
+	vp_cursor_t	cursor;
+	VALUE_PAIR	*vp, *first = NULL;
+
+	*count = 0;
+	fr_cursor_init(&cursor, &request->packet->vps);
+	while ((vp = fr_cursor_next_by_num(&cursor, attr, vendor, TAG_ANY))) {
+		if (!first) first = vp;
+		(*count)++;
+	}
+	return first;
+}
+
+static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *request)
+{
+	rlm_mipkey_t const	*inst = instance;
+	int			n_challenge, n_response;
+
+	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
+	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
+	if (!n_challenge || !n_response) return RLM_MODULE_NOOP;
+
+	if (!inst->auth_type) return RLM_MODULE_NOOP;
+	if (fr_pair_find_by_num(request->config, PW_AUTH_TYPE, 0, TAG_ANY)) {
+		RDEBUG2("Auth-Type already set, not setting it to %s", inst->auth_type);
+		return RLM_MODULE_NOOP;
+	}
+	RDEBUG2("Found MS-CHAPv2 attributes, setting Auth-Type = %s", inst->auth_type);
+	if (!pair_make_config("Auth-Type", inst->auth_type, T_OP_EQ)) return RLM_MODULE_FAIL;
+	return RLM_MODULE_OK;
+}
+
+static int add_reply_octets(REQUEST *request, unsigned int vendor, unsigned int attr, uint8_t const *data, size_t len)
+{
+	VALUE_PAIR *vp = fr_pair_afrom_num(request->reply, attr, vendor);
+
+	if (!vp) return -1;
+	fr_pair_value_memcpy(vp, data, len);
+	fr_pair_add(&request->reply->vps, vp);
+	return 0;
+}
+
+static int add_reply_integer(REQUEST *request, unsigned int vendor, unsigned int attr, uint32_t value)
+{
+	VALUE_PAIR *vp = fr_pair_afrom_num(request->reply, attr, vendor);
+
+	if (!vp) return -1;
+	vp->vp_integer = value;
+	vp->vp_length = 4;
+	fr_pair_add(&request->reply->vps, vp);
+	return 0;
+}
+
+/* RFC 2759 section 6 failure packet, as MS-CHAP-Error: ident, then "E=.. R=0 C=<challenge> V=3 M=..". */
+static rlm_rcode_t reply_error(REQUEST *request, uint8_t ident, uint8_t const *challenge, int code,
+			       char const *message, rlm_rcode_t rcode)
+{
+	char	buf[128];
+	char	hex[2 * MSCHAPV2_CHALLENGE_LEN + 1];
+	int	len;
+	size_t	i;
+
+	for (i = 0; i < MSCHAPV2_CHALLENGE_LEN; i++) snprintf(hex + 2 * i, 3, "%02X", challenge[i]);
+	buf[0] = (char) ident;
+	len = snprintf(buf + 1, sizeof(buf) - 1, "E=%d R=0 C=%s V=3 M=%s", code, hex, message);
+	if (add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP_ERROR, (uint8_t *) buf, (size_t) len + 1) < 0) {
+		return RLM_MODULE_FAIL;
+	}
+	return rcode;
+}
+
+/*
+ * k from what another module already put in the control list. control:NT-Password wins over
+ * control:Cleartext-Password; 0 = found, 1 = neither is there, -1 = present but unusable.
+ */
+static int key_from_control(REQUEST *request, uint8_t k[MSCHAPV2_HASH_LEN], char const **source)
+{
+	VALUE_PAIR *vp;
+
+	vp = fr_pair_find_by_num(request->config, PW_NT_PASSWORD, 0, TAG_ANY);
+	if (vp) {
+		*source = "control:NT-Password";
+		if (vp->vp_length == MSCHAPV2_HASH_LEN) {
+			memcpy(k, vp->vp_octets, MSCHAPV2_HASH_LEN);
+			return 0;
+		}
+		/* Some modules store the hash as 32 hex digits rather than 16 octets. */
+		if (vp->vp_length == 2 * MSCHAPV2_HASH_LEN &&
+		    fr_hex2bin(k, MSCHAPV2_HASH_LEN, (char const *) vp->vp_octets, vp->vp_length) == MSCHAPV2_HASH_LEN) {
+			return 0;
+		}
+		REDEBUG("control:NT-Password has length %zu, not 16 octets or 32 hex digits", vp->vp_length);
+		return -1;
+	}
+
+	vp = fr_pair_find_by_num(request->config, PW_CLEARTEXT_PASSWORD, 0, TAG_ANY);
+	if (vp) {
+		*source = "control:Cleartext-Password";
+		if (nt_password_hash(vp->vp_strvalue, vp->vp_length, k) < 0) {
+			REDEBUG("control:Cleartext-Password is not valid UTF-8 or longer than 256 characters");
+			return -1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Checks the NT-Response against k for each name the configuration allows.
+ * Returns the name that matched (for the authenticator response), or NULL.
+ */
+static char const *verify_with_names(rlm_mipkey_t const *inst, mipkey_auth_t const *auth,
+				     uint8_t const k[MSCHAPV2_HASH_LEN], size_t *name_len)
+{
+	struct { char const *name; size_t len; } names[2];
+	int n = 0, i;
+
+	if (inst->hash_mode != HASH_NAME_AS_SENT) {
+		names[n].name = auth->account;
+		names[n++].len = auth->account_len;
+	}
+	if (inst->hash_mode != HASH_NAME_STRIPPED &&
+	    (n == 0 || auth->as_sent_len != auth->account_len)) {
+		names[n].name = auth->as_sent;
+		names[n++].len = auth->as_sent_len;
+	}
+
+	for (i = 0; i < n; i++) {
+		if (verify_nt_response_pwhash(auth->auth_challenge, auth->peer_challenge, names[i].name, names[i].len,
+					      k, auth->nt_response) == 1) {
+			*name_len = names[i].len;
+			return names[i].name;
+		}
+	}
+	return NULL;
+}
+
+static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uint8_t ident, mipkey_auth_t const *auth,
+				 uint8_t const k2[MSCHAPV2_HASH_LEN], char const *hash_name, size_t hash_name_len)
+{
+	char		success[1 + MSCHAPV2_AUTH_RESPONSE_LEN + 1];
+	uint8_t		master[MSCHAPV2_HASH_LEN], send_key[MSCHAPV2_HASH_LEN], recv_key[MSCHAPV2_HASH_LEN];
+	rlm_rcode_t	rcode = RLM_MODULE_FAIL;
+
+	success[0] = (char) ident;
+	if (generate_authenticator_response_pwhashhash(k2, auth->nt_response, auth->peer_challenge,
+						       auth->auth_challenge, hash_name, hash_name_len, success + 1) < 0 ||
+	    get_master_key(k2, auth->nt_response, master) < 0 ||
+	    mppe_server_keys(master, send_key, recv_key) < 0) {
+		REDEBUG("Key derivation failed (OpenSSL error)");
+		goto done;
+	}
+
+	if (add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_SUCCESS, (uint8_t *) success,
+			     1 + MSCHAPV2_AUTH_RESPONSE_LEN) < 0) goto done;
+
+	if (inst->use_mppe) {
+		/* The dictionary marks both keys encrypt=2: the server core salt-encrypts them (RFC 2548). */
+		if (add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP_MPPE_SEND_KEY, send_key, sizeof(send_key)) < 0 ||
+		    add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP_MPPE_RECV_KEY, recv_key, sizeof(recv_key)) < 0 ||
+		    add_reply_integer(request, VENDORPEC_MICROSOFT, PW_MSCHAP_MPPE_ENCRYPTION_POLICY,
+				      inst->require_encryption ? 2 : 1) < 0 ||
+		    add_reply_integer(request, VENDORPEC_MICROSOFT, PW_MSCHAP_MPPE_ENCRYPTION_TYPES,
+				      inst->require_strong ? 4 : 6) < 0) goto done;
+	}
+	rcode = RLM_MODULE_OK;
+
+done:
+	OPENSSL_cleanse(master, sizeof(master));
+	OPENSSL_cleanse(send_key, sizeof(send_key));
+	OPENSSL_cleanse(recv_key, sizeof(recv_key));
+	return rcode;
+}
+
+static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *request)
+{
+	rlm_mipkey_t const	*inst = instance;
+	VALUE_PAIR		*challenge, *response, *name;
+	int			n_challenge, n_response;
+	mipkey_auth_t		auth;
+	mipkey_key_t		key;
+	mipkey_result_t		result;
+	uint8_t			k2[MSCHAPV2_HASH_LEN];
+	uint8_t			ident;
+	char const		*source, *hash_name = NULL;
+	size_t			hash_name_len = 0;
+	int			rc;
+	rlm_rcode_t		rcode;
+
+	challenge = find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
+	response = find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
+	if (n_challenge != 1 || n_response != 1) {
+		RERROR("Malformed MS-CHAPv2 request: %d MS-CHAP-Challenge and %d MS-CHAP2-Response attributes, "
+		       "need exactly one of each", n_challenge, n_response);
+		return RLM_MODULE_INVALID;
+	}
+	if (challenge->vp_length != MSCHAPV2_CHALLENGE_LEN) {
+		RERROR("Malformed MS-CHAPv2 request: MS-CHAP-Challenge is %zu octets, must be %d",
+		       challenge->vp_length, MSCHAPV2_CHALLENGE_LEN);
+		return RLM_MODULE_INVALID;
+	}
+	if (response->vp_length != MSCHAP2_RESPONSE_LEN) {
+		RERROR("Malformed MS-CHAPv2 request: MS-CHAP2-Response is %zu octets, must be %d",
+		       response->vp_length, MSCHAP2_RESPONSE_LEN);
+		return RLM_MODULE_INVALID;
+	}
+
+	/* EAP-MSCHAPv2 passes the name from inside the EAP packet as MS-CHAP-User-Name. */
+	name = fr_pair_find_by_num(request->packet->vps, PW_MS_CHAP_USER_NAME, 0, TAG_ANY);
+	if (!name) name = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0, TAG_ANY);
+	if (!name || name->vp_length == 0) {
+		RERROR("Malformed MS-CHAPv2 request: no User-Name");
+		return RLM_MODULE_INVALID;
+	}
+
+	ident = response->vp_octets[0];
+	memset(&auth, 0, sizeof(auth));
+	auth.as_sent = name->vp_strvalue;
+	auth.as_sent_len = name->vp_length;
+	auth.account = mschapv2_hash_username(auth.as_sent, auth.as_sent_len, &auth.account_len);
+	auth.hash_name = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent : auth.account;
+	auth.hash_name_len = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent_len : auth.account_len;
+	auth.auth_challenge = challenge->vp_octets;
+	auth.peer_challenge = response->vp_octets + MSCHAP2_PEER_CHALLENGE;
+	auth.nt_response = response->vp_octets + MSCHAP2_NT_RESPONSE;
+
+	memset(&key, 0, sizeof(key));
+	rc = key_from_control(request, key.key, &source);
+	if (rc < 0) {
+		rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed", RLM_MODULE_REJECT);
+		goto done;
+	}
+	if (rc == 0) {
+		RDEBUG2("Using k from %s", source);
+		result = MIPKEY_OK;
+		key.kind = MIPKEY_KEY_NT_HASH;
+	} else if (inst->backend) {
+		result = inst->backend->lookup(inst->backend_inst, request, &auth, &key);
+	} else {
+		REDEBUG("No control:NT-Password or control:Cleartext-Password, and backend = none");
+		result = MIPKEY_NO_USER;
+	}
+
+	switch (result) {
+	case MIPKEY_OK:
+		break;
+
+	case MIPKEY_NO_USER:
+		/* Spend the same work as a real check, so an unknown user looks like a wrong password. */
+		memset(key.key, 0, sizeof(key.key));
+		verify_with_names(inst, &auth, key.key, &hash_name_len);
+		REDEBUG("User \"%.*s\" unknown or without a usable key", (int) auth.account_len, auth.account);
+		rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed", RLM_MODULE_REJECT);
+		goto done;
+
+	case MIPKEY_WRONG_PASSWORD:
+		REDEBUG("MS-CHAP2-Response is incorrect");
+		rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed", RLM_MODULE_REJECT);
+		goto done;
+
+	case MIPKEY_ACCT_DISABLED:
+	case MIPKEY_ACCT_LOCKED:
+	case MIPKEY_PASSWORD_EXPIRED:
+		key.account_state = result;
+		break;
+
+	case MIPKEY_BACKEND_DOWN:
+		rcode = RLM_MODULE_FAIL;
+		goto done;
+
+	case MIPKEY_INVALID:
+		rcode = RLM_MODULE_INVALID;
+		goto done;
+	}
+
+	if (key.kind == MIPKEY_KEY_NT_HASH) {
+		hash_name = verify_with_names(inst, &auth, key.key, &hash_name_len);
+		if (!hash_name) {
+			REDEBUG("MS-CHAP2-Response is incorrect");
+			rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed",
+					    RLM_MODULE_REJECT);
+			goto done;
+		}
+		if (hash_nt_password_hash(key.key, k2) < 0) {
+			rcode = RLM_MODULE_FAIL;
+			goto done;
+		}
+	} else {
+		hash_name = auth.hash_name;
+		hash_name_len = auth.hash_name_len;
+		memcpy(k2, key.key, sizeof(k2));
+	}
+
+	/* The account state is only told to a client that proved it knows the password. */
+	switch (key.account_state) {
+	case MIPKEY_ACCT_DISABLED:
+		REDEBUG("Account \"%.*s\" is disabled", (int) auth.account_len, auth.account);
+		rcode = reply_error(request, ident, auth.auth_challenge, 647, "Account disabled", RLM_MODULE_USERLOCK);
+		goto done;
+	case MIPKEY_ACCT_LOCKED:
+		REDEBUG("Account \"%.*s\" is locked", (int) auth.account_len, auth.account);
+		rcode = reply_error(request, ident, auth.auth_challenge, 647, "Account locked", RLM_MODULE_USERLOCK);
+		goto done;
+	case MIPKEY_PASSWORD_EXPIRED:
+		REDEBUG("Password of \"%.*s\" has expired", (int) auth.account_len, auth.account);
+		rcode = reply_error(request, ident, auth.auth_challenge, 648, "Password expired", RLM_MODULE_REJECT);
+		goto done;
+	default:
+		break;
+	}
+
+	RDEBUG2("MS-CHAP2-Response is correct (ChallengeHash name \"%.*s\")", (int) hash_name_len, hash_name);
+	rcode = reply_success(inst, request, ident, &auth, k2, hash_name, hash_name_len);
+
+done:
+	OPENSSL_cleanse(&key, sizeof(key));
+	OPENSSL_cleanse(k2, sizeof(k2));
+	return rcode;
+}
+
+extern module_t rlm_mipkey;
+module_t rlm_mipkey = {
+	.magic		= RLM_MODULE_INIT,
+	.name		= "mipkey",
+	.type		= RLM_TYPE_THREAD_SAFE,
+	.inst_size	= sizeof(rlm_mipkey_t),
+	.config		= module_config,
+	.instantiate	= mod_instantiate,
+	.methods = {
+		[MOD_AUTHENTICATE]	= mod_authenticate,
+		[MOD_AUTHORIZE]		= mod_authorize,
+	},
+};

@@ -1,0 +1,131 @@
+#!/bin/bash
+# tests/test_ldap_acl.sh - checks the LDAP fixture (ldap-fixtures/) and its ACLs
+# against a private slapd on 127.0.0.1:${PORT:-38911}.
+#
+# Prints one "PASS <name>" / "FAIL <name>: expected .. got .." line per check
+# and exits non-zero if any check failed.  slapd is stopped by PID on exit.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/slapd.sh
+. "$HERE/lib/slapd.sh"
+
+PORT=${PORT:-38911}
+URI="ldap://127.0.0.1:$PORT"
+BASE="dc=mipkey,dc=test"
+PEOPLE="ou=people,$BASE"
+RADIUS_DN="cn=radius,$BASE"
+RADIUS_PW="radius-secret"
+export LDAPNOINIT=1   # ignore /etc/ldap/ldap.conf and ~/.ldaprc
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mipkey-ldap-acl.XXXXXX") || exit 2
+# shellcheck disable=SC2317  # invoked via trap
+cleanup() {
+    slapd_stop "$WORK"
+    if [[ -n ${KEEP_WORK:-} ]]; then
+        echo "work dir kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
+
+FAILED=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; FAILED=$((FAILED + 1)); }
+# check NAME EXPECTED GOT
+check() {
+    if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1" "expected '$2' got '$3'"; fi
+}
+
+# Independent NT hash: MD4(UTF-16LE(pw)), upper-case hex.
+nt_hash() {
+    printf '%s' "$1" | iconv -f UTF-8 -t UTF-16LE \
+        | openssl dgst -md4 -provider legacy -provider default \
+        | awk '{ print toupper($NF) }'
+}
+
+# ldap_attr [ldapsearch options...] -- FILTER ATTR : print the values of ATTR
+# (one per line) of the entries found under $PEOPLE; exit status of ldapsearch.
+ldap_attr() {
+    local opts=() filter attr out rc
+    while [[ $1 != -- ]]; do opts+=("$1"); shift; done
+    shift; filter=$1; attr=$2
+    out=$(ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=5 -l 5 -H "$URI" \
+        "${opts[@]}" -b "$PEOPLE" "$filter" "$attr" 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | sed -n "s/^$attr: //Ip"
+    return $rc
+}
+
+if ! slapd_setup "$WORK"; then
+    fail slapd-setup "slapd_setup failed"; exit 1
+fi
+if ! slapd_start "$WORK" "$PORT"; then
+    fail slapd-start "slapd did not start on port $PORT"; exit 1
+fi
+
+# 1. anonymous may see alice, but not her sambaNTPassword
+out=$(ldapsearch -x -LLL -o ldif-wrap=no -l 5 -H "$URI" -b "$PEOPLE" \
+      '(uid=alice)' sambaNTPassword sambaAcctFlags 2>&1); rc=$?
+if [[ $rc -ne 0 ]]; then
+    fail anon-alice-no-nthash "expected ldapsearch rc 0 got rc $rc: $out"
+elif ! grep -q '^dn: uid=alice,' <<<"$out"; then
+    fail anon-alice-no-nthash "expected alice's entry to be visible got: $out"
+elif grep -qi '^sambaNTPassword' <<<"$out"; then
+    fail anon-alice-no-nthash "expected no sambaNTPassword got: $(grep -i '^sambaNTPassword' <<<"$out")"
+else
+    pass anon-alice-no-nthash
+fi
+check anon-alice-flags-readable "[U          ]" \
+    "$(ldap_attr -- '(uid=alice)' sambaAcctFlags)"
+check anon-radius-userpassword-hidden "" \
+    "$(ldapsearch -x -LLL -l 5 -H "$URI" -b "$RADIUS_DN" -s base userPassword 2>&1 \
+       | grep -i '^userPassword')"
+
+# 2. cn=radius reads alice's hash == openssl(clientPass)
+want=$(nt_hash clientPass)
+check alice-expected-hash-is-rfc2759 "44EBBA8D5312B8D611474411F56989AE" "$want"
+check radius-reads-alice-nthash "$want" \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=alice)' sambaNTPassword)"
+
+# 3. cn=radius reads bob's hash == independent computation (non-BMP password)
+BOB_PW='Pässwörd-密码-😀'
+want=$(nt_hash "$BOB_PW")
+check radius-reads-bob-nthash "$want" \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=bob)' sambaNTPassword)"
+if [[ -x /usr/bin/python3 ]]; then
+    ref=$(/usr/bin/python3 "$HERE/lib/mschap_ref.py" --user bob --password "$BOB_PW" \
+          | sed -n 's/^ *"nt_hash": "\([0-9A-F]*\)".*/\1/p')
+    check mschap-ref-agrees-bob "$want" "$ref"
+fi
+
+# extra: wrong password is refused; erin has no hash even for cn=radius
+ldapsearch -x -LLL -l 5 -H "$URI" -D "$RADIUS_DN" -w wrong -b "$BASE" -s base 1.1 \
+    >/dev/null 2>&1
+check radius-wrong-password-rc49 49 "$?"
+out=$(ldapsearch -x -LLL -o ldif-wrap=no -l 5 -H "$URI" -D "$RADIUS_DN" -w "$RADIUS_PW" \
+      -b "$PEOPLE" '(uid=erin)' sambaNTPassword 2>&1)
+if grep -q '^dn: uid=erin,' <<<"$out" && ! grep -qi '^sambaNTPassword' <<<"$out"; then
+    pass erin-has-no-nthash
+else
+    fail erin-has-no-nthash "expected erin without sambaNTPassword got: $out"
+fi
+
+# 4. mallory found by an RFC 4515-escaped filter, exactly one entry
+out=$(ldapsearch -x -LLL -o ldif-wrap=no -l 5 -H "$URI" -b "$PEOPLE" \
+      '(uid=m\2allory\28x\29\5cy)' uid 2>&1); rc=$?
+n=$(grep -c '^dn::\? ' <<<"$out")
+if [[ $rc -eq 0 && $n -eq 1 ]] && grep -qxF 'uid: m*llory(x)\y' <<<"$out"; then
+    pass mallory-escaped-filter-one-entry
+else
+    fail mallory-escaped-filter-one-entry "expected 1 entry with uid m*llory(x)\\y got rc=$rc entries=$n: $out"
+fi
+
+if [[ $FAILED -gt 0 ]]; then
+    echo "$FAILED check(s) FAILED"
+    exit 1
+fi
+echo "all checks passed"
+exit 0

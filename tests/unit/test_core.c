@@ -1,0 +1,405 @@
+/*
+ * test_core.c - unit tests for rlm_mipkey/mschapv2.c and rlm_mipkey/rfc4515.c
+ *
+ * Build and run:
+ *   gcc -std=gnu11 -Wall -Wextra -Werror -O2 -Irlm_mipkey -o /tmp/test_core \
+ *       tests/unit/test_core.c rlm_mipkey/mschapv2.c rlm_mipkey/rfc4515.c \
+ *       -lcrypto -lpthread && /tmp/test_core
+ *
+ * One line per check: "PASS <name>" or "FAIL <name>: expected <hex> got <hex>".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mschapv2.h"
+#include "rfc4515.h"
+
+static int passed, failed;
+
+static void print_hex(uint8_t const *p, size_t len)
+{
+	size_t i;
+
+	if (!len) {
+		printf("(empty)");
+		return;
+	}
+	for (i = 0; i < len; i++) printf("%02x", p[i]);
+}
+
+/* Parse a hex string (spaces ignored) into out; returns length */
+static size_t unhex(char const *hex, uint8_t *out, size_t outlen)
+{
+	size_t n = 0;
+
+	while (*hex) {
+		unsigned int b;
+
+		if (*hex == ' ') {
+			hex++;
+			continue;
+		}
+		if (n >= outlen || sscanf(hex, "%2x", &b) != 1) {
+			fprintf(stderr, "bad hex in test: %s\n", hex);
+			exit(2);
+		}
+		out[n++] = (uint8_t)b;
+		hex += 2;
+	}
+	return n;
+}
+
+static void check_bytes(char const *name, uint8_t const *expected, size_t elen,
+			uint8_t const *got, size_t glen)
+{
+	if (elen == glen && memcmp(expected, got, elen) == 0) {
+		printf("PASS %s\n", name);
+		passed++;
+		return;
+	}
+	printf("FAIL %s: expected ", name);
+	print_hex(expected, elen);
+	printf(" got ");
+	print_hex(got, glen);
+	printf("\n");
+	failed++;
+}
+
+static void check_hex(char const *name, char const *expected_hex, uint8_t const *got, size_t glen)
+{
+	uint8_t	e[256];
+	size_t	elen = unhex(expected_hex, e, sizeof(e));
+
+	check_bytes(name, e, elen, got, glen);
+}
+
+static void check_str(char const *name, char const *expected, size_t elen, char const *got, size_t glen)
+{
+	check_bytes(name, (uint8_t const *)expected, elen, (uint8_t const *)got, glen);
+}
+
+static void check_int(char const *name, long expected, long got)
+{
+	if (expected == got) {
+		printf("PASS %s\n", name);
+		passed++;
+		return;
+	}
+	printf("FAIL %s: expected %lx got %lx\n", name, (unsigned long)expected, (unsigned long)got);
+	failed++;
+}
+
+/*
+ *	RFC 2759 section 9.2 and RFC 3079 section 3.5.3
+ */
+static char const	rfc_user[] = "User";
+static char const	rfc_pass[] = "clientPass";
+static uint8_t		rfc_auth_chal[16], rfc_peer_chal[16];
+
+static void test_rfc2759(void)
+{
+	uint8_t	ch[8], pwh[16], pwhh[16], resp[24], mk[16], send[16], recv[16], k8[8], k16[16];
+	char	auth[MSCHAPV2_AUTH_RESPONSE_LEN + 1];
+	int	rc;
+
+	unhex("5B5D7C7D7B3F2F3E3C2C602132262628", rfc_auth_chal, 16);
+	unhex("21402324255E262A28295F2B3A337C7E", rfc_peer_chal, 16);
+
+	rc = challenge_hash(rfc_peer_chal, rfc_auth_chal, rfc_user, 4, ch);
+	check_int("rfc2759 9.2 challenge_hash rc", 0, rc);
+	check_hex("rfc2759 9.2 ChallengeHash", "D02E4386BCE91226", ch, 8);
+
+	rc = nt_password_hash(rfc_pass, strlen(rfc_pass), pwh);
+	check_int("rfc2759 9.2 nt_password_hash rc", 0, rc);
+	check_hex("rfc2759 9.2 PasswordHash", "44EBBA8D5312B8D611474411F56989AE", pwh, 16);
+
+	rc = challenge_response(ch, pwh, resp);
+	check_int("rfc2759 9.2 challenge_response rc", 0, rc);
+	check_hex("rfc2759 9.2 ChallengeResponse", "82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF", resp, 24);
+
+	memset(resp, 0, sizeof(resp));
+	rc = generate_nt_response_pwhash(rfc_auth_chal, rfc_peer_chal, rfc_user, 4, pwh, resp);
+	check_int("rfc2759 9.2 generate_nt_response_pwhash rc", 0, rc);
+	check_hex("rfc2759 9.2 NT-Response from hash", "82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF", resp, 24);
+
+	memset(resp, 0, sizeof(resp));
+	rc = generate_nt_response(rfc_auth_chal, rfc_peer_chal, rfc_user, 4, rfc_pass, strlen(rfc_pass), resp);
+	check_int("rfc2759 9.2 generate_nt_response rc", 0, rc);
+	check_hex("rfc2759 9.2 NT-Response from password", "82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF", resp, 24);
+
+	rc = hash_nt_password_hash(pwh, pwhh);
+	check_int("rfc2759 9.2 hash_nt_password_hash rc", 0, rc);
+	check_hex("rfc2759 9.2 PasswordHashHash", "41C00C584BD2D91C4017A2A12FA59F3F", pwhh, 16);
+
+	memset(auth, 'X', sizeof(auth));
+	rc = generate_authenticator_response_pwhashhash(pwhh, resp, rfc_peer_chal, rfc_auth_chal, rfc_user, 4, auth);
+	check_int("rfc2759 9.2 generate_authenticator_response rc", 0, rc);
+	check_str("rfc2759 9.2 AuthenticatorResponse (with NUL)",
+		  "S=407A5589115FD0D6209F510FE9C04566932CDA56", 43, auth, 43);
+
+	/* RFC 3079 3.5.3 continues from the same values */
+	rc = get_master_key(pwhh, resp, mk);
+	check_int("rfc3079 3.5.3 get_master_key rc", 0, rc);
+	check_hex("rfc3079 3.5.3 MasterKey", "FDECE3717A8C838CB388E527AE3CDD31", mk, 16);
+
+	rc = mppe_server_keys(mk, send, recv);
+	check_int("rfc3079 mppe_server_keys rc", 0, rc);
+	check_hex("rfc3079 3.5.3 server MS-MPPE-Send-Key (SendStartKey128)", "8B7CDC149B993A1BA118CB153F56DCCB", send, 16);
+	check_hex("rfc3079 server MS-MPPE-Recv-Key", "D5F0E9521E3EA9589645E86051C82226", recv, 16);
+
+	/* The client's keys are the server's keys the other way round */
+	rc = get_asymmetric_start_key(mk, k16, 16, 1, 0);
+	check_int("rfc3079 client send start key rc", 0, rc);
+	check_bytes("rfc3079 client send key equals server recv key", recv, 16, k16, 16);
+	rc = get_asymmetric_start_key(mk, k16, 16, 0, 0);
+	check_int("rfc3079 client recv start key rc", 0, rc);
+	check_bytes("rfc3079 client recv key equals server send key", send, 16, k16, 16);
+
+	/* 40/56 bit start keys are the first 8 bytes (RFC 3079 3.5.1 SendStartKey40) */
+	rc = get_asymmetric_start_key(mk, k8, 8, 1, 1);
+	check_int("rfc3079 8 byte start key rc", 0, rc);
+	check_hex("rfc3079 3.5.1 SendStartKey40", "8B7CDC149B993A1B", k8, 8);
+
+	check_int("rfc3079 start key length 12 rejected", -1, get_asymmetric_start_key(mk, k16, 12, 1, 1));
+}
+
+static void test_verify(void)
+{
+	uint8_t	pwh[16], resp[24], bad[24], badhash[16];
+
+	nt_password_hash(rfc_pass, strlen(rfc_pass), pwh);
+	unhex("82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF", resp, 24);
+
+	check_int("verify_nt_response_pwhash RFC response matches",
+		  1, verify_nt_response_pwhash(rfc_auth_chal, rfc_peer_chal, rfc_user, 4, pwh, resp));
+
+	memcpy(bad, resp, 24);
+	bad[23] ^= 0x01;
+	check_int("verify_nt_response_pwhash last bit flipped mismatches",
+		  0, verify_nt_response_pwhash(rfc_auth_chal, rfc_peer_chal, rfc_user, 4, pwh, bad));
+
+	memcpy(bad, resp, 24);
+	bad[0] ^= 0x80;
+	check_int("verify_nt_response_pwhash first bit flipped mismatches",
+		  0, verify_nt_response_pwhash(rfc_auth_chal, rfc_peer_chal, rfc_user, 4, pwh, bad));
+
+	memcpy(badhash, pwh, 16);
+	badhash[5] ^= 0x10;
+	check_int("verify_nt_response_pwhash wrong password hash mismatches",
+		  0, verify_nt_response_pwhash(rfc_auth_chal, rfc_peer_chal, rfc_user, 4, badhash, resp));
+
+	check_int("verify_nt_response_pwhash wrong username mismatches",
+		  0, verify_nt_response_pwhash(rfc_auth_chal, rfc_peer_chal, "user", 4, pwh, resp));
+}
+
+static void test_nt_hash(char const *name, char const *password, size_t len, char const *expected_hex)
+{
+	uint8_t	h[16];
+	int	rc;
+	char	label[160];
+
+	rc = nt_password_hash(password, len, h);
+	snprintf(label, sizeof(label), "%s rc", name);
+	check_int(label, 0, rc);
+	check_hex(name, expected_hex, h, 16);
+}
+
+static void test_nt_hash_reject(char const *name, char const *password, size_t len)
+{
+	uint8_t h[16];
+
+	check_int(name, -1, nt_password_hash(password, len, h));
+}
+
+static void test_passwords(void)
+{
+	char	buf[600];
+
+	/*
+	 *	Expected values computed independently at authoring time with
+	 *	  printf '%s' 'PASSWORD' | iconv -f UTF-8 -t UTF-16LE | \
+	 *	    openssl dgst -md4 -provider legacy -provider default
+	 *	(OpenSSL 3.0, glibc iconv, Debian 12).
+	 */
+	test_nt_hash("nt_password_hash Latin-1 range \"P\\u00e4ssw\\u00f6rd\"",
+		     "P\xc3\xa4ssw\xc3\xb6rd", 10, "aed9375ba569c9f0216eea5c0c7bf463");
+	test_nt_hash("nt_password_hash CJK \"\\u5bc6\\u7801\"",
+		     "\xe5\xaf\x86\xe7\xa0\x81", 6, "f900556f89880c4084e3c644c6c20b9c");
+	/* iconv emits the surrogate pair 3dd8 00de for U+1F600 */
+	test_nt_hash("nt_password_hash emoji U+1F600 surrogate pair \"pass\\U0001F600word\"",
+		     "pass\xf0\x9f\x98\x80word", 12, "aefbbc76409ac1b304353cc19e1795c6");
+	test_nt_hash("nt_password_hash empty password", "", 0, "31d6cfe0d16ae931b73c59d7e0c089c0");
+
+	/* printf 'a%.0s' $(seq 256) | iconv ... | openssl dgst -md4 ... */
+	memset(buf, 'a', 257);
+	test_nt_hash("nt_password_hash 256 chars accepted", buf, 256, "9118f6ce48955b5ca2be01329e7f959e");
+	test_nt_hash_reject("nt_password_hash 257 chars rejected", buf, 257);
+
+	/* 255 'a' + one emoji = 257 UTF-16 units, although only 256 code points */
+	memcpy(buf + 255, "\xf0\x9f\x98\x80", 4);
+	test_nt_hash_reject("nt_password_hash 255 chars + emoji (257 UTF-16 units) rejected", buf, 259);
+	/* 254 'a' + one emoji = 256 UTF-16 units */
+	memcpy(buf + 254, "\xf0\x9f\x98\x80", 4);
+	{
+		uint8_t h[16];
+		check_int("nt_password_hash 254 chars + emoji (256 UTF-16 units) accepted",
+			  0, nt_password_hash(buf, 258, h));
+	}
+
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 truncated \\xC3", "\xc3", 1);
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 truncated 3-byte \\xE5\\xAF", "\xe5\xaf", 2);
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 overlong \\xC0\\xAF", "\xc0\xaf", 2);
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 overlong 3-byte \\xE0\\x80\\xAF", "\xe0\x80\xaf", 3);
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 encoded surrogate \\xED\\xA0\\x80", "\xed\xa0\x80", 3);
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 above U+10FFFF \\xF4\\x90\\x80\\x80",
+			    "\xf4\x90\x80\x80", 4);
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 lone continuation \\x80", "a\x80", 2);
+	test_nt_hash_reject("nt_password_hash invalid UTF-8 byte \\xFF", "\xff", 1);
+}
+
+static void test_utf16(void)
+{
+	uint8_t	out[8];
+
+	check_int("utf8_to_utf16le emoji is 4 bytes", 4, utf8_to_utf16le(out, sizeof(out), "\xf0\x9f\x98\x80", 4));
+	check_hex("utf8_to_utf16le emoji surrogate pair", "3dd800de", out, 4);
+	check_int("utf8_to_utf16le U+10FFFF accepted", 4, utf8_to_utf16le(out, sizeof(out), "\xf4\x8f\xbf\xbf", 4));
+	check_hex("utf8_to_utf16le U+10FFFF surrogate pair", "ffdbffdf", out, 4);
+	check_int("utf8_to_utf16le output too small", -1, utf8_to_utf16le(out, 3, "\xf0\x9f\x98\x80", 4));
+	check_int("utf8_to_utf16le exact output size", 4, utf8_to_utf16le(out, 4, "ab", 2));
+}
+
+static void test_username(void)
+{
+	static struct {
+		char const *in, *out, *name;
+	} const cases[] = {
+		{ "User", "User", "mschapv2_hash_username plain \"User\"" },
+		{ "DOMAIN\\User", "User", "mschapv2_hash_username strips \"DOMAIN\\\\\"" },
+		{ "User@realm.example", "User", "mschapv2_hash_username strips \"@realm.example\"" },
+		{ "DOM\\u@r", "u", "mschapv2_hash_username strips domain and realm \"DOM\\\\u@r\"" },
+		{ "a@b@realm", "a@b", "mschapv2_hash_username strips only after last '@'" },
+		{ "", "", "mschapv2_hash_username empty" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t		olen = 12345;
+		char const	*o = mschapv2_hash_username(cases[i].in, strlen(cases[i].in), &olen);
+
+		check_str(cases[i].name, cases[i].out, strlen(cases[i].out), o, olen);
+	}
+}
+
+static void test_nai_stripping(void)
+{
+	static char const	nai[] = "alice@example.net";
+	uint8_t			r_full[24], r_strip[24];
+	char const		*u;
+	size_t			ulen;
+	int			rc1, rc2;
+
+	u = mschapv2_hash_username(nai, strlen(nai), &ulen);
+	rc1 = generate_nt_response(rfc_auth_chal, rfc_peer_chal, u, ulen, "secret", 6, r_strip);
+	rc2 = generate_nt_response(rfc_auth_chal, rfc_peer_chal, nai, strlen(nai), "secret", 6, r_full);
+	check_int("NT-Response for alice@example.net hashed as \"alice\" rc", 0, rc1 | rc2);
+	check_int("NT-Response hashed as \"alice\" differs from hashed as full NAI",
+		  1, memcmp(r_full, r_strip, 24) != 0);
+}
+
+static void test_rfc4515(void)
+{
+	char		out[256];
+	ssize_t		n;
+	char const	*err;
+	char		name[] = "value\0with NUL";	/* sizeof - 1 = 14 bytes */
+
+	n = rfc4515_escape(out, sizeof(out), "a*b(c)d\\e", 9);
+	check_str("rfc4515_escape * ( ) \\", "a\\2ab\\28c\\29d\\5ce", 17, out, n < 0 ? 0 : (size_t)n);
+
+	n = rfc4515_escape(out, sizeof(out), name, sizeof(name) - 1);
+	check_str("rfc4515_escape embedded NUL -> \\00", "value\\00with NUL", 16, out, n < 0 ? 0 : (size_t)n);
+
+	n = rfc4515_escape(out, sizeof(out), "P\xc3\xa4ss \xe5\xaf\x86 \xf0\x9f\x98\x80", 14);
+	check_str("rfc4515_escape UTF-8 passes through", "P\xc3\xa4ss \xe5\xaf\x86 \xf0\x9f\x98\x80", 14,
+		  out, n < 0 ? 0 : (size_t)n);
+
+	check_int("rfc4515_escape too small buffer (no room for NUL)", -1, rfc4515_escape(out, 3, "abc", 3));
+	check_int("rfc4515_escape too small buffer (mid escape)", -1, rfc4515_escape(out, 4, "a*", 2));
+	check_int("rfc4515_escape exact buffer", 4, rfc4515_escape(out, 5, "a*", 2));
+
+	err = NULL;
+	n = rfc4515_expand_filter(out, sizeof(out), "(&(objectClass=sambaSamAccount)(uid=%u))",
+				  "x*)(uid=*", 9, "unused", 6, &err);
+	check_str("rfc4515_expand_filter %u injection escaped",
+		  "(&(objectClass=sambaSamAccount)(uid=x\\2a\\29\\28uid=\\2a))", 55, out, n < 0 ? 0 : (size_t)n);
+
+	n = rfc4515_expand_filter(out, sizeof(out), "(|(uid=%u)(mail=%U))", "alice", 5, "alice@ex*", 9, &err);
+	check_str("rfc4515_expand_filter %u and %U", "(|(uid=alice)(mail=alice@ex\\2a))", 32,
+		  out, n < 0 ? 0 : (size_t)n);
+
+	n = rfc4515_expand_filter(out, sizeof(out), "(pct=100%%)", "", 0, "", 0, &err);
+	check_str("rfc4515_expand_filter %% -> %", "(pct=100%)", 10, out, n < 0 ? 0 : (size_t)n);
+
+	err = NULL;
+	check_int("rfc4515_expand_filter %x is an error", -1,
+		  rfc4515_expand_filter(out, sizeof(out), "(uid=%x)", "a", 1, "a", 1, &err));
+	check_int("rfc4515_expand_filter %x sets err", 1, err != NULL);
+
+	err = NULL;
+	check_int("rfc4515_expand_filter trailing % is an error", -1,
+		  rfc4515_expand_filter(out, sizeof(out), "(uid=a)%", "a", 1, "a", 1, &err));
+	check_int("rfc4515_expand_filter trailing % sets err", 1, err != NULL);
+
+	check_int("rfc4515_expand_filter too small buffer", -1,
+		  rfc4515_expand_filter(out, 10, "(uid=%u)", "abcdef", 6, "", 0, &err));
+
+	check_int("rfc4515_check_filter_template valid", 0,
+		  rfc4515_check_filter_template("(&(objectClass=sambaSamAccount)(uid=%u)(x=%U)(y=%%))", &err));
+	check_int("rfc4515_check_filter_template %x rejected", -1, rfc4515_check_filter_template("(uid=%x)", &err));
+	check_int("rfc4515_check_filter_template trailing % rejected", -1, rfc4515_check_filter_template("(uid=%", &err));
+}
+
+static void test_before_init(void)
+{
+	uint8_t h[16];
+
+	/* Must fail cleanly, not crash, before mschapv2_crypto_init() */
+	check_int("nt_password_hash before init returns -1", -1, nt_password_hash("x", 1, h));
+}
+
+int main(void)
+{
+	char const *err = NULL;
+
+	test_before_init();
+
+	if (mschapv2_crypto_init(&err) < 0) {
+		printf("FAIL mschapv2_crypto_init: expected 0 got -1 (%s)\n", err ? err : "?");
+		printf("%d passed, %d failed\n", passed, failed + 1);
+		return 1;
+	}
+	check_int("mschapv2_crypto_init succeeds", 0, 0);
+	check_int("mschapv2_crypto_init idempotent", 0, mschapv2_crypto_init(&err));
+
+	test_rfc2759();
+	test_verify();
+	test_passwords();
+	test_utf16();
+	test_username();
+	test_nai_stripping();
+	test_rfc4515();
+
+	mschapv2_crypto_free();
+	{
+		uint8_t h[16];
+
+		check_int("nt_password_hash after mschapv2_crypto_free returns -1", -1, nt_password_hash("x", 1, h));
+		check_int("mschapv2_crypto_init after free returns -1", -1, mschapv2_crypto_init(&err));
+	}
+	mschapv2_crypto_free();		/* second free is harmless */
+
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
