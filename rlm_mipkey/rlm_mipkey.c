@@ -179,7 +179,7 @@ static rlm_rcode_t reply_error(REQUEST *request, uint8_t ident, uint8_t const *c
 	for (i = 0; i < MSCHAPV2_CHALLENGE_LEN; i++) snprintf(hex + 2 * i, 3, "%02X", challenge[i]);
 	buf[0] = (char) ident;
 	len = snprintf(buf + 1, sizeof(buf) - 1, "E=%d R=0 C=%s V=3 M=%s", code, hex, message);
-	if (add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP_ERROR, (uint8_t *) buf, (size_t) len + 1) < 0) {
+	if (add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP_ERROR, (uint8_t *) buf, 1 + (size_t) len) < 0) {
 		return RLM_MODULE_FAIL;
 	}
 	return rcode;
