@@ -285,7 +285,11 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 		goto done;
 
 	default:
-		RERROR("LDAP search on %s failed: %s", inst->server, ldap_err2string(rc));
+		if (is_connection_error(rc) || rc == LDAP_TIMEOUT) {
+			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
+		} else {
+			RERROR("LDAP search on %s failed: %s", inst->server, ldap_err2string(rc));
+		}
 		ldap_msgfree(res);
 		/* A timed-out or broken connection is not put back into the pool. */
 		fr_connection_close(inst->pool, conn, "search failed");

@@ -132,9 +132,13 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 	rlm_mipkey_t const	*inst = instance;
 	int			n_challenge, n_response;
 
+	/* Either attribute is enough: a half request is then logged as malformed by authenticate. */
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
-	if (!n_challenge || !n_response) return RLM_MODULE_NOOP;
+	if (!n_response && !(n_challenge && !fr_pair_find_by_num(request->packet->vps, PW_MSCHAP_RESPONSE,
+								  VENDORPEC_MICROSOFT, TAG_ANY))) {
+		return RLM_MODULE_NOOP;
+	}
 
 	if (!inst->auth_type) return RLM_MODULE_NOOP;
 	if (fr_pair_find_by_num(request->config, PW_AUTH_TYPE, 0, TAG_ANY)) {

@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+"""End-to-end tests of rlm_mipkey inside a real FreeRADIUS, against a real slapd.
+
+Started by tests/run, which starts the servers and passes where they are in the environment:
+RADIUS_PORT, RADIUS_SECRET, RADIUS_DIR (its private dir), LDAP_DIR, LDAP_PORT.
+Expected values come from tests/lib/mschap_ref.py (an independent implementation using
+Python's hashlib and the openssl command) or from the RFC 2759 / 3079 vectors.
+Prints one "PASS name" or "FAIL name: expected .. got .." line per check.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+import mschap_ref  # noqa: E402
+
+PORT = os.environ["RADIUS_PORT"]
+SECRET = os.environ["RADIUS_SECRET"]
+RADIUS_DIR = os.environ["RADIUS_DIR"]
+LDAP_DIR = os.environ["LDAP_DIR"]
+LDAP_PORT = os.environ["LDAP_PORT"]
+LOG = os.path.join(RADIUS_DIR, "log", "radius.log")
+
+passed = failed = 0
+
+
+def check(name, expected, actual):
+    global passed, failed
+    if expected == actual:
+        passed += 1
+        print(f"PASS {name}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL {name}: expected {expected!r} got {actual!r}", flush=True)
+
+
+def radclient(attrs, timeout=3):
+    """Sends one Access-Request; returns (code, {attr: [values]}) as radclient decoded them."""
+    body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
+    out = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{PORT}", "auth", SECRET],
+                         input=body, capture_output=True, text=True).stdout
+    m = re.search(r"^Received (Access-\w+)", out, re.M)
+    if not m:
+        return "no reply", {}
+    reply = {}
+    for line in out[m.end():].splitlines():
+        am = re.match(r"^\s+([\w-]+) = (.*)$", line)
+        if am:
+            reply.setdefault(am.group(1), []).append(am.group(2))
+    return m.group(1), reply
+
+
+def mschap_attrs(user, ref, challenge=None, response=None):
+    return [("User-Name", f'"{user}"'),
+            ("MS-CHAP-Challenge", "0x" + (challenge or ref["challenge"])),
+            ("MS-CHAP2-Response", "0x" + (response or ref["ms_chap2_response"]))]
+
+
+def ref_for(user, password=None, hash_user=None, challenge=None, peer=None, nt_hash=None):
+    return mschap_ref.compute(user, challenge or os.urandom(16), peer or os.urandom(16), password=password,
+                              nt_hash=nt_hash, hash_user=hash_user, ident=0x2a)
+
+
+def octets(reply, attr):
+    v = reply.get(attr, ["<absent>"])[0]
+    return v[2:].upper() if v.startswith("0x") else v
+
+
+def success_value(ref):
+    """MS-CHAP2-Success: the ident byte, then the "S=" authenticator response."""
+    return ("%02X" % ref["ident"]) + ref["authenticator_response"].encode().hex().upper()
+
+
+def error_value(reply, ident=0x2a):
+    """MS-CHAP-Error text after the ident byte; "<bad ident>" unless the ident is the request's."""
+    v = reply.get("MS-CHAP-Error", ["<absent>"])[0]
+    v = v[1:-1] if v.startswith('"') else v
+    m = re.match(r"^\\(\d{3})", v)  # radclient prints a non-printable ident as \NNN (octal)
+    got, rest = (int(m.group(1), 8), v[4:]) if m else (ord(v[0]) if v else -1, v[1:])
+    return rest if got == ident else "<bad ident %d>" % got
+
+
+def expect_accept(name, user, ref):
+    code, reply = radclient(mschap_attrs(user, ref))
+    check(f"{name}: Access-Accept", "Access-Accept", code)
+    check(f"{name}: MS-CHAP2-Success is ident + S=<authenticator response>", success_value(ref),
+          octets(reply, "MS-CHAP2-Success"))
+    check(f"{name}: decrypted MS-MPPE-Send-Key", ref["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
+    check(f"{name}: decrypted MS-MPPE-Recv-Key", ref["mppe_recv_key"], octets(reply, "MS-MPPE-Recv-Key"))
+    return reply
+
+
+def expect_error(name, user, ref, code_expected, error_code, response=None):
+    code, reply = radclient(mschap_attrs(user, ref, response=response))
+    check(f"{name}: Access-Reject", "Access-Reject", code)
+    check(f"{name}: MS-CHAP-Error", f"E={error_code} R=0 C={ref['challenge']} V=3",
+          " ".join(error_value(reply).split(" ")[:4]))
+    check(f"{name}: no MPPE keys", False, "MS-MPPE-Send-Key" in reply or "MS-MPPE-Recv-Key" in reply)
+    return reply
+
+
+def log_mark():
+    return os.path.getsize(LOG)
+
+
+def log_since(mark):
+    with open(LOG, errors="replace") as f:
+        f.seek(mark)
+        return f.read()
+
+
+def server_alive():
+    r = subprocess.run(["radclient", "-r", "1", "-t", "2", f"127.0.0.1:{PORT}", "status", SECRET],
+                       input="Message-Authenticator = 0x00\n", capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def slapd(action):
+    lib = os.path.join(HERE, "lib", "slapd.sh")
+    args = f"{LDAP_DIR} {LDAP_PORT}" if action == "start" else LDAP_DIR
+    return subprocess.run(["bash", "-c", f"source {lib} && slapd_{action} {args}"],
+                          capture_output=True, text=True).returncode
+
+
+# --- RFC 2759 9.2 / RFC 3079 3.5.3 vectors, end to end (user "User" is in the fixtures) ------
+rfc = mschap_ref.compute("User", bytes.fromhex("5B5D7C7D7B3F2F3E3C2C602132262628"),
+                         bytes.fromhex("21402324255E262A28295F2B3A337C7E"), password="clientPass", ident=1)
+code, reply = radclient(mschap_attrs("User", rfc))
+check("rfc2759 vector: Access-Accept", "Access-Accept", code)
+check("rfc2759 vector: MS-CHAP2-Success", "01" + b"S=407A5589115FD0D6209F510FE9C04566932CDA56".hex().upper(),
+      octets(reply, "MS-CHAP2-Success"))
+check("rfc3079 vector: MS-MPPE-Send-Key", "8B7CDC149B993A1BA118CB153F56DCCB", octets(reply, "MS-MPPE-Send-Key"))
+check("rfc3079 vector: MS-MPPE-Recv-Key", "D5F0E9521E3EA9589645E86051C82226", octets(reply, "MS-MPPE-Recv-Key"))
+check("rfc3079 vector: MS-MPPE-Encryption-Policy", ["Encryption-Allowed"], reply.get("MS-MPPE-Encryption-Policy"))
+check("rfc3079 vector: MS-MPPE-Encryption-Types", ["RC4-40or128-bit-Allowed"],
+      reply.get("MS-MPPE-Encryption-Types"))
+
+# --- right passwords --------------------------------------------------------------------------
+expect_accept("alice right password", "alice", ref_for("alice", "clientPass"))
+expect_accept("bob non-ASCII password with a surrogate pair", "bob", ref_for("bob", "Pässwörd-密码-😀"))
+expect_accept("alice@example.net NAI hashed without realm", "alice@example.net",
+              ref_for("alice@example.net", "clientPass", hash_user="alice"))
+expect_accept("MIPKEY\\\\alice hashed without domain", "MIPKEY\\\\alice",
+              ref_for("MIPKEY\\alice", "clientPass", hash_user="alice"))
+# The uid holds * ( ) \ : found only if every one of them is escaped in the LDAP filter.
+expect_accept("filter metacharacters in uid m*llory(x)\\y", "MIPKEY\\\\m*llory(x)\\\\y",
+              ref_for("MIPKEY\\m*llory(x)\\y", "malloryPass", hash_user="m*llory(x)\\y"))
+
+# --- wrong passwords, unknown users and account states ----------------------------------------
+ref = ref_for("alice", "wrongPass")
+expect_error("alice wrong password", "alice", ref, "Access-Reject", 691)
+expect_error("alice@example.net hashed with realm (default hash_username = stripped)", "alice@example.net",
+             ref_for("alice@example.net", "clientPass", hash_user="alice@example.net"), "Access-Reject", 691)
+unknown = ref_for("nosuchuser", "clientPass")
+r_unknown = expect_error("unknown user", "nosuchuser", unknown, "Access-Reject", 691)
+wrong = ref_for("alice", "clientPass-wrong")
+code, r_wrong = radclient(mschap_attrs("alice", wrong))
+check("unknown user looks exactly like a wrong password",
+      error_value(r_wrong).replace(wrong["challenge"], "C"), error_value(r_unknown).replace(unknown["challenge"], "C"))
+expect_error("wildcard user * matches nobody", "*", ref_for("*", "clientPass"), "Access-Reject", 691)
+expect_error("carol disabled, right password", "carol", ref_for("carol", "carolPass"), "Access-Reject", 647)
+expect_error("carol disabled, wrong password tells nothing", "carol", ref_for("carol", "nope"), "Access-Reject", 691)
+expect_error("dave locked, right password", "dave", ref_for("dave", "davePass"), "Access-Reject", 647)
+expect_error("erin has no NT hash", "erin", ref_for("erin", "erinPass"), "Access-Reject", 691)
+
+# --- malformed requests: reject, a log line, the server stays up -------------------------------
+good = ref_for("alice", "clientPass")
+malformed = [
+    ("MS-CHAP2-Response too short", mschap_attrs("alice", good, response=good["ms_chap2_response"][:-2]),
+     "MS-CHAP2-Response is 49 octets"),
+    ("MS-CHAP2-Response too long", mschap_attrs("alice", good, response=good["ms_chap2_response"] + "00"),
+     "MS-CHAP2-Response is 51 octets"),
+    ("MS-CHAP-Challenge missing", [a for a in mschap_attrs("alice", good) if a[0] != "MS-CHAP-Challenge"],
+     "0 MS-CHAP-Challenge and 1 MS-CHAP2-Response"),
+    ("two MS-CHAP-Challenge", mschap_attrs("alice", good) + [("MS-CHAP-Challenge", "0x" + good["challenge"])],
+     "2 MS-CHAP-Challenge and 1 MS-CHAP2-Response"),
+    ("MS-CHAP-Challenge of 8 octets", mschap_attrs("alice", good, challenge=good["challenge"][:16]),
+     "MS-CHAP-Challenge is 8 octets"),
+]
+for name, attrs, logline in malformed:
+    mark = log_mark()
+    code, reply = radclient(attrs)
+    check(f"malformed, {name}: Access-Reject", "Access-Reject", code)
+    time.sleep(0.1)
+    check(f"malformed, {name}: log line", True, logline in log_since(mark))
+    check(f"malformed, {name}: server still answers", True, server_alive())
+
+# --- EAP-MSCHAPv2 and PEAP/MSCHAPv2 with eapol_test (wpa_supplicant's own MS-CHAPv2 and MPPE code) --
+def eapol(method, identity, password):
+    conf = os.path.join(RADIUS_DIR, "run", "eapol.conf")
+    phase = ""
+    if method == "PEAP":
+        ca = os.path.join(RADIUS_DIR, "certs", "ca.pem")
+        phase = f'\tanonymous_identity="anonymous"\n\tca_cert="{ca}"\n\tphase1="peapver=0"\n\tphase2="auth=MSCHAPV2"\n'
+    with open(conf, "w") as f:
+        f.write(f'network={{\n\tkey_mgmt=WPA-EAP\n\teap={method}\n\tidentity="{identity}"\n'
+                f'\tpassword="{password}"\n{phase}}}\n')
+    r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", PORT, "-s", SECRET, "-r", "0", "-t", "10"],
+                       capture_output=True, text=True)
+    lines = r.stdout.strip().splitlines()
+    mppe = [l for l in lines if l.startswith("MPPE keys OK")]
+    return (lines[-1] if lines else "<no output>"), (mppe[0] if mppe else "<no MPPE line>")
+
+
+for method in ("MSCHAPV2", "PEAP"):
+    # bob's emoji is outside the BMP, which wpa_supplicant mis-hashes; heidi is non-ASCII inside it.
+    for user, pw in (("alice", "clientPass"), ("heidi", "Grüße-密码")):
+        result, mppe = eapol(method, user, pw)
+        check(f"eapol_test {method} {user}: SUCCESS", "SUCCESS", result)
+        check(f"eapol_test {method} {user}: MPPE keys OK", "MPPE keys OK: 1  mismatch: 0", mppe)
+    result, mppe = eapol(method, "alice", "wrongPass")
+    check(f"eapol_test {method} alice wrong password: FAILURE", "FAILURE", result)
+
+# --- LDAP goes away and comes back, freeradius keeps running -----------------------------------
+check("slapd stopped", 0, slapd("stop"))
+mark = log_mark()
+code, reply = radclient(mschap_attrs("alice", ref_for("alice", "clientPass")), timeout=10)
+check("LDAP down: request fails (Access-Reject)", "Access-Reject", code)
+check("LDAP down: module fail, so no MS-CHAP-Error is sent", False, "MS-CHAP-Error" in reply)
+time.sleep(0.1)
+check("LDAP down: one clear log line", 1, len(re.findall(r"ERROR: .*LDAP server \S+ unreachable", log_since(mark))))
+check("slapd started again", 0, slapd("start"))
+code = None
+deadline = time.time() + 15
+while time.time() < deadline:
+    ref = ref_for("alice", "clientPass")
+    code, reply = radclient(mschap_attrs("alice", ref))
+    if code == "Access-Accept":
+        break
+    time.sleep(0.5)
+check("LDAP back: Access-Accept without restarting freeradius", "Access-Accept", code)
+check("LDAP back: MPPE keys right", ref["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
