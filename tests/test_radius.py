@@ -37,10 +37,10 @@ def check(name, expected, actual):
         print(f"FAIL {name}: expected {expected!r} got {actual!r}", flush=True)
 
 
-def radclient(attrs, timeout=3):
+def radclient(attrs, timeout=3, port=PORT):
     """Sends one Access-Request; returns (code, {attr: [values]}) as radclient decoded them."""
     body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
-    out = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{PORT}", "auth", SECRET],
+    out = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{port}", "auth", SECRET],
                          input=body, capture_output=True, text=True).stdout
     m = re.search(r"^Received (Access-\w+)", out, re.M)
     if not m:
@@ -165,6 +165,23 @@ expect_error("carol disabled, right password", "carol", ref_for("carol", "carolP
 expect_error("carol disabled, wrong password tells nothing", "carol", ref_for("carol", "nope"), "Access-Reject", 691)
 expect_error("dave locked, right password", "dave", ref_for("dave", "davePass"), "Access-Reject", 647)
 expect_error("erin has no NT hash", "erin", ref_for("erin", "erinPass"), "Access-Reject", 691)
+
+# --- key material from the control list (test site mipkey-control, one port up) ------------------
+CONTROL_PORT = str(int(PORT) + 1)
+for name, user, pw, want in [
+    ("control:Cleartext-Password", "ctl-cleartext", "ctlPass", "Access-Accept"),
+    ("control:NT-Password", "ctl-nthash", "ntPass", "Access-Accept"),
+    ("control:NT-Password wins over Cleartext-Password", "ctl-both", "ntPass", "Access-Accept"),
+    ("control:Cleartext-Password loses to NT-Password", "ctl-both", "clearPass", "Access-Reject"),
+    ("control wins over LDAP: the control password", "alice", "overridePass", "Access-Accept"),
+    ("control wins over LDAP: the LDAP password", "alice", "clientPass", "Access-Reject"),
+    ("control:NT-Password of 2 octets", "ctl-badhash", "x", "Access-Reject"),
+]:
+    ref = ref_for(user, pw)
+    code, reply = radclient(mschap_attrs(user, ref), port=CONTROL_PORT)
+    check(f"{name}: {want}", want, code)
+    if want == "Access-Accept":
+        check(f"{name}: MS-MPPE-Send-Key", ref["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
 
 # --- malformed requests: reject, a log line, the server stays up -------------------------------
 good = ref_for("alice", "clientPass")

@@ -3,7 +3,8 @@
 # tests/lib/radiusd.sh - a throw-away FreeRADIUS for tests, configured from the project's
 # own raddb/ files, with the module from the build tree.
 #
-#   radiusd_setup DIR PORT LDAP_PORT SECRET   # DIR/raddb, DIR/certs, DIR/log, DIR/run
+#   radiusd_setup DIR PORT LDAP_PORT SECRET   # DIR/raddb, DIR/certs, DIR/log, DIR/run;
+#                                             # site mipkey on PORT, test site mipkey-control on PORT+1
 #   radiusd_start DIR                         # freeradius -f, waits until Status-Server answers
 #   radiusd_stop DIR                          # kill by recorded PID (idempotent)
 #
@@ -55,6 +56,9 @@ radiusd_setup() {
     grep -q "port = $port" "$dir/raddb/sites-enabled/mipkey" ||
         { _radiusd_err "could not set the listen port"; return 1; }
     cp "$RADIUSD_REPO_ROOT/raddb/sites-available/mipkey-inner-tunnel" "$dir/raddb/sites-enabled/" || return 1
+    # A test-only site one port up, where the control list carries the key material.
+    sed -e "s|@PORT@|$((port + 1))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-control.in" \
+        >"$dir/raddb/sites-enabled/mipkey-control" || return 1
     _radiusd_certs "$dir" || return 1
     echo "$port" >"$dir/run/port"
     echo "$secret" >"$dir/run/secret"
