@@ -183,6 +183,31 @@ for name, user, pw, want in [
     if want == "Access-Accept":
         check(f"{name}: MS-MPPE-Send-Key", ref["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
 
+# hash_username = either: the whole NAI or the name without realm, and S= uses the one that matched.
+for name, hash_user in (("hashed as sent", "ctl-either@example.net"), ("hashed stripped", "ctl-either")):
+    ref = ref_for("ctl-either@example.net", "eitherPass", hash_user=hash_user)
+    code, reply = radclient(mschap_attrs("ctl-either@example.net", ref), port=CONTROL_PORT)
+    check(f"hash_username = either, {name}: Access-Accept", "Access-Accept", code)
+    check(f"hash_username = either, {name}: MS-CHAP2-Success", success_value(ref), octets(reply, "MS-CHAP2-Success"))
+ref = ref_for("ctl-either@example.net", "eitherPass", hash_user="example.net")
+code, reply = radclient(mschap_attrs("ctl-either@example.net", ref), port=CONTROL_PORT)
+check("hash_username = either, hashed as another name: Access-Reject", "Access-Reject", code)
+
+# --- the LDAP connections are pooled: 20 requests do not open 20 connections ------------------
+def slapd_accepts():
+    with open(os.path.join(LDAP_DIR, "slapd.log"), errors="replace") as f:
+        return len(re.findall(r" ACCEPT from ", f.read()))
+
+
+before = slapd_accepts()
+codes = set()
+for _ in range(20):
+    codes.add(radclient(mschap_attrs("alice", ref_for("alice", "clientPass")))[0])
+check("20 requests through the pool: all accepted", {"Access-Accept"}, codes)
+# The pool may add a spare connection; a connect per request would show 20.
+new_conns = slapd_accepts() - before
+check("20 requests through the pool: at most 2 new LDAP connections", True, new_conns <= 2)
+
 # --- malformed requests: reject, a log line, the server stays up -------------------------------
 good = ref_for("alice", "clientPass")
 malformed = [

@@ -56,6 +56,7 @@ radiusd_setup() {
     grep -q "port = $port" "$dir/raddb/sites-enabled/mipkey" ||
         { _radiusd_err "could not set the listen port"; return 1; }
     cp "$RADIUSD_REPO_ROOT/raddb/sites-available/mipkey-inner-tunnel" "$dir/raddb/sites-enabled/" || return 1
+    cp "$RADIUSD_REPO_ROOT/tests/raddb/mod-either.in" "$dir/raddb/mods-enabled/mipkey_either" || return 1
     # A test-only site one port up, where the control list carries the key material.
     sed -e "s|@PORT@|$((port + 1))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-control.in" \
         >"$dir/raddb/sites-enabled/mipkey-control" || return 1
