@@ -31,6 +31,11 @@ typedef struct {
 	size_t		as_sent_len;
 	char const	*hash_name;	//!< name that goes into ChallengeHash
 	size_t		hash_name_len;
+	char const	*domain;	//!< the "DOMAIN" of "DOMAIN\user", or NULL
+	size_t		domain_len;
+	char const	*realm;		//!< the "realm" of "user@realm", or NULL
+	size_t		realm_len;
+	uint8_t		challenge_hash[MSCHAPV2_CHALLENGE_HASH_LEN];	//!< of hash_name: what a DC checks
 	uint8_t const	*auth_challenge;	//!< MSCHAPV2_CHALLENGE_LEN
 	uint8_t const	*peer_challenge;	//!< MSCHAPV2_CHALLENGE_LEN
 	uint8_t const	*nt_response;		//!< MSCHAPV2_NT_RESPONSE_LEN
@@ -58,5 +63,7 @@ typedef struct {
 } mipkey_backend_t;
 
 extern mipkey_backend_t const mipkey_backend_ldap;
+extern mipkey_backend_t const mipkey_backend_winbind;
+extern mipkey_backend_t const mipkey_backend_ntlm_auth;
 
 #endif

@@ -23,6 +23,8 @@ RCSID("$Id$")
 /* Every backend the module knows; "backend = <name>" picks one. */
 static mipkey_backend_t const *backends[] = {
 	&mipkey_backend_ldap,
+	&mipkey_backend_winbind,
+	&mipkey_backend_ntlm_auth,
 	NULL
 };
 
@@ -99,7 +101,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		if (strcmp(backends[i]->name, inst->backend_name) == 0) inst->backend = backends[i];
 	}
 	if (!inst->backend) {
-		cf_log_err_cs(conf, "Unknown backend \"%s\": use ldap or none", inst->backend_name);
+		cf_log_err_cs(conf, "Unknown backend \"%s\": use ldap, winbind, ntlm_auth or none", inst->backend_name);
 		return -1;
 	}
 	cs = cf_section_sub_find(conf, inst->backend->name);
@@ -125,6 +127,22 @@ static VALUE_PAIR *find_request_attr(REQUEST *request, unsigned int vendor, unsi
 		(*count)++;
 	}
 	return first;
+}
+
+/* "DOMAIN\user@realm": the parts around the account name, for backends that route by them. */
+static void split_name(mipkey_auth_t *auth)
+{
+	char const *p, *end = auth->as_sent + auth->as_sent_len;
+
+	p = memchr(auth->as_sent, '\\', auth->as_sent_len);
+	if (p) {
+		auth->domain = auth->as_sent;
+		auth->domain_len = (size_t) (p - auth->as_sent);
+	}
+	if (auth->account + auth->account_len < end && auth->account[auth->account_len] == '@') {
+		auth->realm = auth->account + auth->account_len + 1;
+		auth->realm_len = (size_t) (end - auth->realm);
+	}
 }
 
 static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *request)
@@ -340,9 +358,14 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	auth.account = mschapv2_hash_username(auth.as_sent, auth.as_sent_len, &auth.account_len);
 	auth.hash_name = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent : auth.account;
 	auth.hash_name_len = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent_len : auth.account_len;
+	split_name(&auth);
 	auth.auth_challenge = challenge->vp_octets;
 	auth.peer_challenge = response->vp_octets + MSCHAP2_PEER_CHALLENGE;
 	auth.nt_response = response->vp_octets + MSCHAP2_NT_RESPONSE;
+	/* A domain controller checks the response against this; it gets one name, so "either"
+	 * means the stripped one there (a second try would count as a bad password). */
+	if (challenge_hash(auth.peer_challenge, auth.auth_challenge, auth.hash_name, auth.hash_name_len,
+			   auth.challenge_hash) < 0) return RLM_MODULE_FAIL;
 
 	memset(&key, 0, sizeof(key));
 	rc = key_from_control(request, key.key, &source);

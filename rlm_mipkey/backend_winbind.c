@@ -1,0 +1,155 @@
+/*
+ * backend_winbind.c - a domain controller verifies the response through winbindd
+ * (libwbclient) and returns the user session key, which is k'.
+ *
+ * One wbcContext per pooled connection: a context is not safe to share between threads,
+ * and the pool hands each request its own.
+ */
+#include <freeradius/radiusd.h>
+RCSID("$Id$")
+
+#include <openssl/crypto.h>
+#include <wbclient.h>
+
+#include "backend.h"
+#include "dc_common.h"
+
+typedef struct {
+	dc_domain_conf_t	domains;
+	char const		*log_prefix;
+	fr_connection_pool_t	*pool;
+} winbind_inst_t;
+
+typedef struct {
+	struct wbcContext	*ctx;
+} winbind_conn_t;
+
+static int _conn_free(winbind_conn_t *conn)
+{
+	if (conn->ctx) wbcCtxFree(conn->ctx);
+	return 0;
+}
+
+static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
+{
+	winbind_inst_t	*inst = instance;
+	winbind_conn_t	*conn;
+	struct wbcContext *wb;
+
+	wb = wbcCtxCreate();
+	if (!wb) {
+		ERROR("%s: cannot create a winbind context", inst->log_prefix);
+		return NULL;
+	}
+	conn = talloc_zero(ctx, winbind_conn_t);
+	if (!conn) {
+		wbcCtxFree(wb);
+		return NULL;
+	}
+	conn->ctx = wb;
+	talloc_set_destructor(conn, _conn_free);
+	return conn;
+}
+
+static int _inst_free(winbind_inst_t *inst)
+{
+	fr_connection_pool_free(inst->pool);
+	return 0;
+}
+
+static int winbind_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance)
+{
+	winbind_inst_t *inst;
+
+	inst = talloc_zero(ctx, winbind_inst_t);
+	if (!inst) return -1;
+	if (dc_domain_conf_parse(inst, cs, &inst->domains) < 0) return -1;
+	inst->log_prefix = talloc_typed_asprintf(inst, "%s winbind", log_prefix);
+
+	inst->pool = fr_connection_pool_module_init(cs, inst, mod_conn_create, NULL, inst->log_prefix);
+	if (!inst->pool) return -1;
+	talloc_set_destructor(inst, _inst_free);
+	*instance = inst;
+	return 0;
+}
+
+static mipkey_result_t winbind_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
+{
+	winbind_inst_t		*inst = instance;
+	winbind_conn_t		*conn;
+	struct wbcAuthUserParams params;
+	struct wbcAuthUserInfo	*info = NULL;
+	struct wbcAuthErrorInfo	*error = NULL;
+	char			domain[DC_DOMAIN_MAX], *account;
+	uint8_t			nt_response[MSCHAPV2_NT_RESPONSE_LEN];
+	wbcErr			err;
+	mipkey_result_t		result;
+
+	out->kind = MIPKEY_KEY_VERIFIED;
+	if (dc_domain(&inst->domains, request, auth, domain, sizeof(domain)) < 0) {
+		REDEBUG("NT domain name too long");
+		return MIPKEY_INVALID;
+	}
+	account = talloc_strndup(request, auth->account, auth->account_len);
+	if (!account) return MIPKEY_BACKEND_DOWN;
+
+	memset(&params, 0, sizeof(params));
+	params.account_name = account;
+	params.domain_name = domain;
+	params.level = WBC_AUTH_USER_LEVEL_RESPONSE;
+	/* MS-CHAPv2 is NTLM over the 8-byte ChallengeHash; the DC must be told it may be that. */
+	params.parameter_control = WBC_MSV1_0_ALLOW_MSVCHAPV2 | WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT |
+				   WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT;
+	memcpy(params.password.response.challenge, auth->challenge_hash, sizeof(params.password.response.challenge));
+	memcpy(nt_response, auth->nt_response, sizeof(nt_response));
+	params.password.response.nt_length = sizeof(nt_response);
+	params.password.response.nt_data = nt_response;
+
+	conn = fr_connection_get(inst->pool);
+	if (!conn) {
+		RERROR("winbind unreachable: no context available");
+		talloc_free(account);
+		return MIPKEY_BACKEND_DOWN;
+	}
+
+	RDEBUG2("Asking the domain controller (winbind) for %s\\%s", domain, account);
+	err = wbcCtxAuthenticateUserEx(conn->ctx, &params, &info, &error);
+	switch (err) {
+	case WBC_ERR_SUCCESS:
+		memcpy(out->key, info->user_session_key, sizeof(out->key));
+		out->account_state = MIPKEY_OK;
+		result = MIPKEY_OK;
+		break;
+
+	case WBC_ERR_AUTH_ERROR:
+		result = dc_nt_status_result(request, error ? error->nt_status : 0,
+					     error && error->nt_string ? error->nt_string : "authentication error");
+		break;
+
+	case WBC_ERR_WINBIND_NOT_AVAILABLE:
+	case WBC_ERR_DOMAIN_NOT_FOUND:
+		RERROR("Domain controller unreachable (winbind): %s", wbcErrorString(err));
+		result = MIPKEY_BACKEND_DOWN;
+		break;
+
+	default:
+		RERROR("winbind failed: %s", wbcErrorString(err));
+		result = MIPKEY_BACKEND_DOWN;
+		break;
+	}
+
+	if (info) {
+		OPENSSL_cleanse(info->user_session_key, sizeof(info->user_session_key));
+		wbcFreeMemory(info);
+	}
+	if (error) wbcFreeMemory(error);
+	talloc_free(account);
+	fr_connection_release(inst->pool, conn);
+	return result;
+}
+
+mipkey_backend_t const mipkey_backend_winbind = {
+	.name		= "winbind",
+	.instantiate	= winbind_instantiate,
+	.lookup		= winbind_lookup,
+};
