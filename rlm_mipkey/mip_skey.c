@@ -1,0 +1,92 @@
+/*
+ * mip_skey.c - Skey and Skey' of WO 2004/049672 (seed 000) formulas (1)
+ *		and (2), as pinned down in PROTOCOL.md section 1.
+ *
+ * OpenSSL 3 EVP digests only.  The inputs are hashed piece by piece, so
+ * no concatenation buffer holding key material is ever built.
+ */
+#include "mip_skey.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+typedef struct {
+	void const	*data;
+	size_t		len;
+} piece_t;
+
+/*
+ *	MD5 over n pieces.  OUT: out, 16 bytes (cleansed on failure).
+ */
+static int md5_pieces(piece_t const *p, size_t n, uint8_t out[MIP_SKEY_LEN])
+{
+	EVP_MD_CTX	*ctx;
+	unsigned int	outlen = 0;
+	size_t		i;
+	int		ret = -1;
+
+	ctx = EVP_MD_CTX_new();
+	if (!ctx) goto done;
+
+	if (!EVP_DigestInit_ex2(ctx, EVP_md5(), NULL)) goto done;
+	for (i = 0; i < n; i++) {
+		if (!EVP_DigestUpdate(ctx, p[i].data, p[i].len)) goto done;
+	}
+	if (!EVP_DigestFinal_ex(ctx, out, &outlen)) goto done;
+	if (outlen != MIP_SKEY_LEN) goto done;
+	ret = 0;
+
+done:
+	EVP_MD_CTX_free(ctx);		/* also cleanses the digest state */
+	if (ret < 0) OPENSSL_cleanse(out, MIP_SKEY_LEN);
+	return ret;
+}
+
+/*
+ *	Seed 000 formula (1): Skey = MD5(k'' || challenge || NT-Response)
+ */
+int mip_skey(uint8_t const k2[MIP_SKEY_K2_LEN],
+	     uint8_t const *challenge, size_t challenge_len,
+	     uint8_t const nt_response[MIP_SKEY_NT_RESPONSE_LEN],
+	     uint8_t skey[MIP_SKEY_LEN])
+{
+	piece_t p[3];
+
+	if (!skey) return -1;
+	if (!k2 || !challenge || !challenge_len || !nt_response) {
+		OPENSSL_cleanse(skey, MIP_SKEY_LEN);
+		return -1;
+	}
+
+	p[0].data = k2;
+	p[0].len = MIP_SKEY_K2_LEN;
+	p[1].data = challenge;
+	p[1].len = challenge_len;
+	p[2].data = nt_response;
+	p[2].len = MIP_SKEY_NT_RESPONSE_LEN;
+
+	return md5_pieces(p, 3, skey);
+}
+
+/*
+ *	Seed 000 formula (2): Skey' = MD5(Skey || Identification)
+ */
+int mip_skey_rekey(uint8_t const skey[MIP_SKEY_LEN],
+		   uint8_t const timestamp[MIP_SKEY_TIMESTAMP_LEN],
+		   uint8_t out[MIP_SKEY_LEN])
+{
+	piece_t p[2];
+
+	if (!out) return -1;
+	if (!skey || !timestamp) {
+		OPENSSL_cleanse(out, MIP_SKEY_LEN);
+		return -1;
+	}
+
+	p[0].data = skey;
+	p[0].len = MIP_SKEY_LEN;
+	p[1].data = timestamp;
+	p[1].len = MIP_SKEY_TIMESTAMP_LEN;
+
+	return md5_pieces(p, 2, out);
+}
