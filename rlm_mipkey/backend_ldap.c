@@ -84,6 +84,16 @@ static int set_opt(ldap_inst_t const *inst, LDAP *ld, int option, void const *va
 	return -1;
 }
 
+/* libldap reports a failed TLS handshake or certificate check as "Can't contact LDAP server":
+ * say where to look when TLS is in use. */
+static char const *tls_hint(ldap_inst_t const *inst, int rc)
+{
+	if (rc != LDAP_SERVER_DOWN && rc != LDAP_CONNECT_ERROR) return "";
+	if (!inst->start_tls && !strstr(inst->server, "ldaps://")) return "";
+	return " (server down, or the TLS handshake or certificate check failed: see tls ca_file, ca_path, "
+	       "require_cert and the name in the server's certificate)";
+}
+
 /** Connection pool callback: connect, StartTLS if asked, bind. */
 static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
 {
@@ -120,7 +130,8 @@ static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
 	if (inst->start_tls) {
 		rc = ldap_start_tls_s(ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
-			ERROR("%s: StartTLS with %s failed: %s", inst->log_prefix, inst->server, ldap_err2string(rc));
+			ERROR("%s: StartTLS with %s failed: %s%s", inst->log_prefix, inst->server, ldap_err2string(rc),
+			      tls_hint(inst, rc));
 			goto error;
 		}
 	}
@@ -129,8 +140,8 @@ static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
 	cred.bv_len = strlen(inst->password);
 	rc = ldap_sasl_bind_s(ld, *inst->identity ? inst->identity : NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
-		ERROR("%s: bind to %s as \"%s\" failed: %s", inst->log_prefix, inst->server, inst->identity,
-		      ldap_err2string(rc));
+		ERROR("%s: bind to %s as \"%s\" failed: %s%s", inst->log_prefix, inst->server, inst->identity,
+		      ldap_err2string(rc), tls_hint(inst, rc));
 		goto error;
 	}
 

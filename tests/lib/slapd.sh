@@ -10,6 +10,13 @@
 #   ...                         # ldapsearch -H "ldap://127.0.0.1:38911" ...
 #   slapd_stop "$dir"           # kill by recorded PID (idempotent)
 #
+# With TLS (optional; the calls above are unchanged without it):
+#
+#   slapd_setup "$dir"
+#   slapd_setup_tls "$dir" server.pem server.key ca.pem   # TLS* lines in slapd.conf
+#   slapd_start "$dir" 38941 "ldaps://127.0.0.1:38942/"   # also listens on ldaps://
+#   ...                         # ldap:// also offers StartTLS once TLS is set up
+#
 # How slapd is run (and why):
 #   slapd is started in the FOREGROUND with "-d LEVEL" (default 256 = stats,
 #   override with SLAPD_DEBUG) in the background of the calling shell, with
@@ -111,11 +118,51 @@ slapd_setup() {
     return 0
 }
 
-# slapd_start DIR PORT
+# slapd_setup_tls DIR CERT KEY CA : after slapd_setup, gives slapd a server
+# certificate (PEM), its private key and the CA file, by inserting the global
+# TLSCertificateFile / TLSCertificateKeyFile / TLSCACertificateFile lines into
+# DIR/slapd.conf before the database section.  Client certificates are not
+# asked for (TLSVerifyClient stays "never").  Paths are made absolute.
+slapd_setup_tls() {
+    local dir=${1:-} cert=${2:-} key=${3:-} ca=${4:-} f
+    if [[ -z $dir || -z $cert || -z $key || -z $ca ]]; then
+        _slapd_err "usage: slapd_setup_tls DIR CERT KEY CA"; return 2
+    fi
+    dir=$(cd "$dir" 2>/dev/null && pwd) || { _slapd_err "no such DIR: $1"; return 1; }
+    if [[ ! -w $dir/slapd.conf ]]; then
+        _slapd_err "$dir/slapd.conf missing; run slapd_setup first"; return 1
+    fi
+    if grep -q '^TLSCertificateFile' "$dir/slapd.conf"; then
+        _slapd_err "$dir/slapd.conf already has TLS settings"; return 1
+    fi
+    for f in cert key ca; do
+        if [[ ! -r ${!f} ]]; then _slapd_err "cannot read $f file '${!f}'"; return 1; fi
+        printf -v "$f" '%s' "$(cd "$(dirname "${!f}")" && pwd)/$(basename "${!f}")"
+        if [[ ${!f} =~ [[:space:]\|\&\\\"\#] ]]; then
+            _slapd_err "$f path '${!f}' contains characters unsupported in slapd.conf paths"
+            return 1
+        fi
+    done
+    # TLS* are global directives: they must come before the first "database" line.
+    sed -i -e "0,/^database[[:space:]]/s||# TLS (slapd_setup_tls)\\
+TLSCACertificateFile    $ca\\
+TLSCertificateFile      $cert\\
+TLSCertificateKeyFile   $key\\
+\\
+&|" "$dir/slapd.conf" || return 1
+    if ! grep -q "^TLSCertificateKeyFile" "$dir/slapd.conf"; then
+        _slapd_err "could not add the TLS lines to $dir/slapd.conf"; return 1
+    fi
+    return 0
+}
+
+# slapd_start DIR PORT [EXTRA_URLS] : EXTRA_URLS is a space-separated list of
+# further listener URLs, e.g. "ldaps://127.0.0.1:38942/"; the readiness probe
+# always uses ldap://127.0.0.1:PORT.
 slapd_start() {
-    local dir=${1:-} port=${2:-}
+    local dir=${1:-} port=${2:-} extra=${3:-}
     if [[ -z $dir || ! $port =~ ^[0-9]+$ ]]; then
-        _slapd_err "usage: slapd_start DIR PORT"; return 2
+        _slapd_err "usage: slapd_start DIR PORT [EXTRA_URLS]"; return 2
     fi
     dir=$(cd "$dir" 2>/dev/null && pwd) || { _slapd_err "no such DIR: $1"; return 1; }
     if [[ ! -r $dir/slapd.conf ]]; then
@@ -131,11 +178,23 @@ slapd_start() {
         _slapd_err "127.0.0.1:$port is already in use; pick another PORT"
         return 1
     fi
+    local url xport
+    for url in $extra; do
+        if [[ $url =~ ^ldaps?://127\.0\.0\.1:([0-9]+)/?$ ]]; then
+            xport=${BASH_REMATCH[1]}
+            if _slapd_port_busy "$xport"; then
+                _slapd_err "127.0.0.1:$xport is already in use; pick another port for $url"
+                return 1
+            fi
+        else
+            _slapd_err "extra URL '$url' must be ldap[s]://127.0.0.1:PORT/"; return 1
+        fi
+    done
 
     local t0=${EPOCHREALTIME/,/.}
     : >>"$dir/slapd.log"
-    echo "=== slapd_start $(date '+%F %T') port $port" >>"$dir/slapd.log"
-    "$SLAPD_BIN" -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/" \
+    echo "=== slapd_start $(date '+%F %T') port $port${extra:+ $extra}" >>"$dir/slapd.log"
+    "$SLAPD_BIN" -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/${extra:+ $extra}" \
         -n mipkey-test-slapd -d "${SLAPD_DEBUG:-256}" \
         </dev/null >>"$dir/slapd.log" 2>&1 &
     local pid=$!
@@ -156,7 +215,7 @@ slapd_start() {
             # shellcheck disable=SC2034  # for the caller
             SLAPD_START_SECONDS=$(awk -v a="$t0" -v b="${EPOCHREALTIME/,/.}" \
                 'BEGIN { printf "%.3f", b - a }')
-            echo "slapd: pid $pid on ldap://127.0.0.1:$port/ ready in ${SLAPD_START_SECONDS}s (log: $dir/slapd.log)" >&2
+            echo "slapd: pid $pid on ldap://127.0.0.1:$port/${extra:+ $extra} ready in ${SLAPD_START_SECONDS}s (log: $dir/slapd.log)" >&2
             return 0
         fi
         sleep 0.05
