@@ -16,106 +16,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import mschap_ref  # noqa: E402
+from radtest import (PORT, check, eapol, error_value, expect_accept, expect_error, finish,  # noqa: E402
+                     log_mark, log_since, mschap_attrs, octets, radclient, ref_for, server_alive, success_value)
 
-PORT = os.environ["RADIUS_PORT"]
-SECRET = os.environ["RADIUS_SECRET"]
-RADIUS_DIR = os.environ["RADIUS_DIR"]
 LDAP_DIR = os.environ["LDAP_DIR"]
 LDAP_PORT = os.environ["LDAP_PORT"]
-LOG = os.path.join(RADIUS_DIR, "log", "radius.log")
-
-passed = failed = 0
-
-
-def check(name, expected, actual):
-    global passed, failed
-    if expected == actual:
-        passed += 1
-        print(f"PASS {name}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL {name}: expected {expected!r} got {actual!r}", flush=True)
-
-
-def radclient(attrs, timeout=3, port=PORT):
-    """Sends one Access-Request; returns (code, {attr: [values]}) as radclient decoded them."""
-    body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
-    out = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{port}", "auth", SECRET],
-                         input=body, capture_output=True, text=True).stdout
-    m = re.search(r"^Received (Access-\w+)", out, re.M)
-    if not m:
-        return "no reply", {}
-    reply = {}
-    for line in out[m.end():].splitlines():
-        am = re.match(r"^\s+([\w-]+) = (.*)$", line)
-        if am:
-            reply.setdefault(am.group(1), []).append(am.group(2))
-    return m.group(1), reply
-
-
-def mschap_attrs(user, ref, challenge=None, response=None):
-    return [("User-Name", f'"{user}"'),
-            ("MS-CHAP-Challenge", "0x" + (challenge or ref["challenge"])),
-            ("MS-CHAP2-Response", "0x" + (response or ref["ms_chap2_response"]))]
-
-
-def ref_for(user, password=None, hash_user=None, challenge=None, peer=None, nt_hash=None):
-    return mschap_ref.compute(user, challenge or os.urandom(16), peer or os.urandom(16), password=password,
-                              nt_hash=nt_hash, hash_user=hash_user, ident=0x2a)
-
-
-def octets(reply, attr):
-    v = reply.get(attr, ["<absent>"])[0]
-    return v[2:].upper() if v.startswith("0x") else v
-
-
-def success_value(ref):
-    """MS-CHAP2-Success: the ident byte, then the "S=" authenticator response."""
-    return ("%02X" % ref["ident"]) + ref["authenticator_response"].encode().hex().upper()
-
-
-def error_value(reply, ident=0x2a):
-    """MS-CHAP-Error text after the ident byte; "<bad ident>" unless the ident is the request's."""
-    v = reply.get("MS-CHAP-Error", ["<absent>"])[0]
-    v = v[1:-1] if v.startswith('"') else v
-    m = re.match(r"^\\(\d{3})", v)  # radclient prints a non-printable ident as \NNN (octal)
-    got, rest = (int(m.group(1), 8), v[4:]) if m else (ord(v[0]) if v else -1, v[1:])
-    return rest if got == ident else "<bad ident %d>" % got
-
-
-def expect_accept(name, user, ref):
-    code, reply = radclient(mschap_attrs(user, ref))
-    check(f"{name}: Access-Accept", "Access-Accept", code)
-    check(f"{name}: MS-CHAP2-Success is ident + S=<authenticator response>", success_value(ref),
-          octets(reply, "MS-CHAP2-Success"))
-    check(f"{name}: decrypted MS-MPPE-Send-Key", ref["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
-    check(f"{name}: decrypted MS-MPPE-Recv-Key", ref["mppe_recv_key"], octets(reply, "MS-MPPE-Recv-Key"))
-    return reply
-
-
-def expect_error(name, user, ref, code_expected, error_code, response=None):
-    code, reply = radclient(mschap_attrs(user, ref, response=response))
-    check(f"{name}: Access-Reject", "Access-Reject", code)
-    check(f"{name}: MS-CHAP-Error", f"E={error_code} R=0 C={ref['challenge']} V=3",
-          " ".join(error_value(reply).split(" ")[:4]))
-    check(f"{name}: no MPPE keys", False, "MS-MPPE-Send-Key" in reply or "MS-MPPE-Recv-Key" in reply)
-    return reply
-
-
-def log_mark():
-    return os.path.getsize(LOG)
-
-
-def log_since(mark):
-    with open(LOG, errors="replace") as f:
-        f.seek(mark)
-        return f.read()
-
-
-def server_alive():
-    r = subprocess.run(["radclient", "-r", "1", "-t", "2", f"127.0.0.1:{PORT}", "status", SECRET],
-                       input="Message-Authenticator = 0x00\n", capture_output=True, text=True)
-    return r.returncode == 0
 
 
 def slapd(action):
@@ -231,22 +136,6 @@ for name, attrs, logline in malformed:
     check(f"malformed, {name}: server still answers", True, server_alive())
 
 # --- EAP-MSCHAPv2 and PEAP/MSCHAPv2 with eapol_test (wpa_supplicant's own MS-CHAPv2 and MPPE code) --
-def eapol(method, identity, password):
-    conf = os.path.join(RADIUS_DIR, "run", "eapol.conf")
-    phase = ""
-    if method == "PEAP":
-        ca = os.path.join(RADIUS_DIR, "certs", "ca.pem")
-        phase = f'\tanonymous_identity="anonymous"\n\tca_cert="{ca}"\n\tphase1="peapver=0"\n\tphase2="auth=MSCHAPV2"\n'
-    with open(conf, "w") as f:
-        f.write(f'network={{\n\tkey_mgmt=WPA-EAP\n\teap={method}\n\tidentity="{identity}"\n'
-                f'\tpassword="{password}"\n{phase}}}\n')
-    r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", PORT, "-s", SECRET, "-r", "0", "-t", "10"],
-                       capture_output=True, text=True)
-    lines = r.stdout.strip().splitlines()
-    mppe = [l for l in lines if l.startswith("MPPE keys OK")]
-    return (lines[-1] if lines else "<no output>"), (mppe[0] if mppe else "<no MPPE line>")
-
-
 for method in ("MSCHAPV2", "PEAP"):
     # bob's emoji is outside the BMP, which wpa_supplicant mis-hashes; heidi is non-ASCII inside it.
     for user, pw in (("alice", "clientPass"), ("heidi", "Grüße-密码")):
@@ -276,5 +165,4 @@ while time.time() < deadline:
 check("LDAP back: Access-Accept without restarting freeradius", "Access-Accept", code)
 check("LDAP back: MPPE keys right", ref["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
