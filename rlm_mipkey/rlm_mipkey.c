@@ -15,6 +15,7 @@ RCSID("$Id$")
 
 #include "backend.h"
 #include "mschapv2.h"
+#include "mobileip.h"
 
 #define MSCHAP2_RESPONSE_LEN	50	/* RFC 2548 2.3.2: ident, flags, peer challenge, reserved, NT-Response */
 #define MSCHAP2_PEER_CHALLENGE	2
@@ -46,6 +47,7 @@ typedef struct {
 	char const		*auth_type;
 	mipkey_backend_t const	*backend;
 	void			*backend_inst;
+	mobileip_inst_t		*mobileip;		//!< NULL: Mobile IP key distribution off
 } rlm_mipkey_t;
 
 static const CONF_PARSER module_config[] = {
@@ -95,6 +97,9 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		     inst->name, inst->name);
 	}
 
+	prefix = talloc_typed_asprintf(inst, "rlm_mipkey (%s)", inst->name);
+	if (mobileip_instantiate(inst, conf, prefix, &inst->mobileip) < 0) return -1;
+
 	if (strcmp(inst->backend_name, "none") == 0) return 0;
 
 	for (i = 0; backends[i]; i++) {
@@ -110,7 +115,6 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 			      inst->backend->name);
 		return -1;
 	}
-	prefix = talloc_typed_asprintf(inst, "rlm_mipkey (%s)", inst->name);
 	return inst->backend->instantiate(inst, cs, prefix, &inst->backend_inst);
 }
 
@@ -287,6 +291,13 @@ static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uin
 	    mppe_server_keys(master, send_key, recv_key) < 0) {
 		REDEBUG("Key derivation failed (OpenSSL error)");
 		goto done;
+	}
+
+	/* Mobile IP keys first: a refused key request gets no MS-CHAP2-Success and no MPPE keys. */
+	if (inst->mobileip && mobileip_requested(request)) {
+		rcode = mobileip_reply(inst->mobileip, request, auth, master);
+		if (rcode != RLM_MODULE_OK) goto done;
+		rcode = RLM_MODULE_FAIL;
 	}
 
 	if (add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_SUCCESS, (uint8_t *) success,

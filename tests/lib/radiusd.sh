@@ -4,7 +4,11 @@
 # own raddb/ files, with the module from the build tree.
 #
 #   radiusd_setup DIR PORT LDAP_PORT SECRET   # DIR/raddb, DIR/certs, DIR/log, DIR/run;
-#                                             # site mipkey on PORT, test site mipkey-control on PORT+1
+#                                             # site mipkey on PORT, test site mipkey-control on PORT+1,
+#                                             # test site mipkey-hoa on PORT+2;
+#                                             # DIR/raddb/dictionary includes dictionary.mipkey;
+#                                             # clients 127.0.0.2-7 with mipkey_profile mipkey, mppe,
+#                                             # 3gpp2, wimax, cisco, nosuchprofile
 #   radiusd_start DIR                         # freeradius -f, waits until Status-Server answers
 #   radiusd_stop DIR                          # kill by recorded PID (idempotent)
 #
@@ -35,6 +39,45 @@ _radiusd_certs() {
     ) || { _radiusd_err "cannot make test certificates"; return 1; }
 }
 
+# _radiusd_profile_clients SECRET : 127.0.0.2-7, one mipkey_profile each (127.0.0.1 = default_profile).
+_radiusd_profile_clients() {
+    local secret=$1 n=2 profile
+    for profile in mipkey mppe 3gpp2 wimax cisco nosuchprofile; do
+        printf 'client profile_%s {\n\tipaddr = 127.0.0.%d\n\tsecret = %s\n\tmipkey_profile = %s\n' \
+            "$profile" "$n" "$secret" "$profile"
+        # The mppe client also gets Skey, by the per-client override.
+        [[ $profile = mppe ]] && printf '\tmipkey_return_skey = yes\n'
+        printf '}\n'
+        n=$((n + 1))
+    done
+}
+
+# _radiusd_hoa_site PORT : User-Name 192.0.2.77 has the password hoaPass.
+_radiusd_hoa_site() {
+    cat <<EOF
+server mipkey-hoa {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $1
+	}
+	authorize {
+		if (User-Name == "192.0.2.77") {
+			update control {
+				Cleartext-Password := "hoaPass"
+			}
+		}
+		mipkey
+	}
+	authenticate {
+		Auth-Type mipkey {
+			mipkey
+		}
+	}
+}
+EOF
+}
+
 # radiusd_setup DIR PORT LDAP_PORT SECRET
 radiusd_setup() {
     local dir=$1 port=$2 ldap_port=$3 secret=$4
@@ -60,6 +103,14 @@ radiusd_setup() {
     # A test-only site one port up, where the control list carries the key material.
     sed -e "s|@PORT@|$((port + 1))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-control.in" \
         >"$dir/raddb/sites-enabled/mipkey-control" || return 1
+    # The project's dictionary (Mipkey-*), as an operator includes it.
+    printf '$INCLUDE %s/raddb/dictionary.mipkey\n' "$RADIUSD_REPO_ROOT" >"$dir/raddb/dictionary" || return 1
+    # Mobile IP reply profiles, one test client each. All test traffic is on loopback: a test
+    # picks a profile by the source address radclient binds to (Packet-Src-IP-Address).
+    _radiusd_profile_clients "$secret" >>"$dir/raddb/radiusd.conf" || return 1
+    # Test-only site two ports up: a mobile node known only by its home address (User-Name is
+    # the dotted address), with its password in the control list.
+    _radiusd_hoa_site "$((port + 2))" >"$dir/raddb/sites-enabled/mipkey-hoa" || return 1
     _radiusd_certs "$dir" || return 1
     echo "$port" >"$dir/run/port"
     echo "$secret" >"$dir/run/secret"
