@@ -46,12 +46,29 @@ typedef enum {
 	MIPKEY_KEY_VERIFIED		//!< key is k' from a backend that verified the response
 } mipkey_key_kind_t;
 
+#define MIPKEY_AAA_KEY_MAX	64	//!< longest AAA key, octets
+#define MIPKEY_AAA_ALG_MAX	32	//!< longest algorithm name, with the NUL
+
+/**
+ * The mobile node's AAA security association (RFC 3957: the one its AAA SPI names), for
+ * "mobileip { aaa_key = ldap }". Only backends that store one fill it in.
+ */
+typedef struct {
+	bool		present;			//!< SPI and key found and well formed
+	uint32_t	spi;
+	uint8_t		key[MIPKEY_AAA_KEY_MAX];
+	size_t		key_len;			//!< 1 .. MIPKEY_AAA_KEY_MAX
+	char		algorithm[MIPKEY_AAA_ALG_MAX];	//!< as stored; "" = not stored
+	char const	*problem;			//!< !present: why not (static text, no secret)
+} mipkey_aaa_sa_t;
+
 /** What a backend hands back. Wiped by the module after use. */
 typedef struct {
 	mipkey_key_kind_t kind;
 	uint8_t		key[MSCHAPV2_HASH_LEN];
 	mipkey_result_t	account_state;	//!< MIPKEY_OK, or why the account may not log in;
 					//!< only told to a client that proved the password
+	mipkey_aaa_sa_t	aaa_sa;		//!< optional: the AAA security association
 } mipkey_key_t;
 
 typedef struct {
@@ -60,6 +77,8 @@ typedef struct {
 	int		(*instantiate)(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance);
 	/** Fetch k (or verify and fetch k'). */
 	mipkey_result_t	(*lookup)(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out);
+	/** Optional: true if lookup() fills in out->aaa_sa (the instance is configured to). */
+	bool		(*has_aaa_sa)(void const *instance);
 } mipkey_backend_t;
 
 extern mipkey_backend_t const mipkey_backend_ldap;

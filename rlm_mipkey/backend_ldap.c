@@ -1,8 +1,9 @@
 /*
  * backend_ldap.c - k from an LDAP directory (sambaNTPassword), over pooled libldap connections.
  *
- * One subtree search per request, asking only for the two attributes used, with a size
- * limit of 2 so that an ambiguous filter is noticed instead of picking one entry.
+ * One subtree search per request, asking only for the attributes used (the hash, the account
+ * flags and, when configured, the Mobile IP AAA security association), with a size limit of 2
+ * so that an ambiguous filter is noticed instead of picking one entry.
  */
 #include <freeradius/radiusd.h>
 RCSID("$Id$")
@@ -24,6 +25,9 @@ typedef struct {
 	char const		*filter;
 	char const		*nt_hash_attribute;
 	char const		*acct_flags_attribute;
+	char const		*aaa_spi_attribute;	//!< "" = no AAA security association
+	char const		*aaa_key_attribute;
+	char const		*aaa_algorithm_attribute;
 	uint32_t		net_timeout;
 	uint32_t		search_timeout;
 	bool			start_tls;
@@ -34,7 +38,8 @@ typedef struct {
 	char const		*tls_require_cert;
 
 	int			require_cert;		//!< LDAP_OPT_X_TLS_* from tls_require_cert
-	char const		*attrs[3];
+	bool			fetch_aaa_sa;
+	char const		*attrs[6];
 	char const		*log_prefix;
 	fr_connection_pool_t	*pool;
 } ldap_inst_t;
@@ -64,6 +69,9 @@ static CONF_PARSER const ldap_config[] = {
 	  "sambaNTPassword" },
 	{ "acct_flags_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, acct_flags_attribute),
 	  "sambaAcctFlags" },
+	{ "aaa_spi_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, aaa_spi_attribute), "" },
+	{ "aaa_key_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, aaa_key_attribute), "" },
+	{ "aaa_algorithm_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, aaa_algorithm_attribute), "" },
 	{ "net_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, net_timeout), "5" },
 	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, search_timeout), "5" },
 	{ "tls", FR_CONF_POINTER(PW_TYPE_SUBSECTION, NULL), (void const *) tls_config },
@@ -162,6 +170,11 @@ static int _inst_free(ldap_inst_t *inst)
 	return 0;
 }
 
+static bool is_set(char const *option)
+{
+	return option && *option;
+}
+
 static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance)
 {
 	ldap_inst_t	*inst;
@@ -201,9 +214,28 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 		return -1;
 	}
 
-	inst->attrs[0] = inst->nt_hash_attribute;
-	inst->attrs[1] = (inst->acct_flags_attribute && *inst->acct_flags_attribute) ? inst->acct_flags_attribute : NULL;
-	inst->attrs[2] = NULL;
+	/* The AAA security association: SPI and key together, or neither. */
+	if (is_set(inst->aaa_spi_attribute) != is_set(inst->aaa_key_attribute)) {
+		cf_log_err_cs(cs, "aaa_spi_attribute and aaa_key_attribute must be set together (both empty = "
+			      "no AAA security association from LDAP)");
+		return -1;
+	}
+	if (is_set(inst->aaa_algorithm_attribute) && !is_set(inst->aaa_spi_attribute)) {
+		cf_log_err_cs(cs, "aaa_algorithm_attribute needs aaa_spi_attribute and aaa_key_attribute");
+		return -1;
+	}
+	inst->fetch_aaa_sa = is_set(inst->aaa_spi_attribute);
+
+	/* The one search asks for every attribute used, and only for those. */
+	i = 0;
+	inst->attrs[i++] = inst->nt_hash_attribute;
+	if (is_set(inst->acct_flags_attribute)) inst->attrs[i++] = inst->acct_flags_attribute;
+	if (inst->fetch_aaa_sa) {
+		inst->attrs[i++] = inst->aaa_spi_attribute;
+		inst->attrs[i++] = inst->aaa_key_attribute;
+		if (is_set(inst->aaa_algorithm_attribute)) inst->attrs[i++] = inst->aaa_algorithm_attribute;
+	}
+	inst->attrs[i] = NULL;
 
 	inst->pool = fr_connection_pool_module_init(cs, inst, mod_conn_create, NULL, inst->log_prefix);
 	if (!inst->pool) return -1;
@@ -233,6 +265,109 @@ static int parse_nt_hash(struct berval const *v, uint8_t out[MSCHAPV2_HASH_LEN])
 	if (v->bv_len != 2 * MSCHAPV2_HASH_LEN) return -1;
 	for (i = 0; i < v->bv_len; i++) if (!isxdigit((uint8_t) v->bv_val[i])) return -1;
 	return (fr_hex2bin(out, MSCHAPV2_HASH_LEN, v->bv_val, v->bv_len) == MSCHAPV2_HASH_LEN) ? 0 : -1;
+}
+
+/* The single value of a multi-valued result, or NULL (absent, or more than one value). */
+static struct berval const *single_value(struct berval **values)
+{
+	return (values && values[0] && !values[1]) ? values[0] : NULL;
+}
+
+/* An SPI: 1 to 10 decimal digits, at most 4294967295. */
+static int parse_spi(struct berval const *v, uint32_t *spi)
+{
+	uint64_t	n = 0;
+	size_t		i;
+
+	if (!v || v->bv_len == 0 || v->bv_len > 10) return -1;
+	for (i = 0; i < v->bv_len; i++) {
+		if (v->bv_val[i] < '0' || v->bv_val[i] > '9') return -1;
+		n = n * 10 + (uint64_t) (v->bv_val[i] - '0');
+	}
+	if (n > UINT32_MAX) return -1;
+	*spi = (uint32_t) n;
+	return 0;
+}
+
+/* An AAA key: an even number of hex digits, 1 to MIPKEY_AAA_KEY_MAX octets. */
+static int parse_aaa_key(struct berval const *v, uint8_t out[MIPKEY_AAA_KEY_MAX], size_t *len)
+{
+	size_t i;
+
+	if (!v || v->bv_len == 0 || (v->bv_len % 2) != 0 || v->bv_len > 2 * MIPKEY_AAA_KEY_MAX) return -1;
+	for (i = 0; i < v->bv_len; i++) if (!isxdigit((uint8_t) v->bv_val[i])) return -1;
+	if (fr_hex2bin(out, MIPKEY_AAA_KEY_MAX, v->bv_val, v->bv_len) != v->bv_len / 2) return -1;
+	*len = v->bv_len / 2;
+	return 0;
+}
+
+/* Wipes the values (key material in hex) before libldap frees them. */
+static void free_secret_values(struct berval **values)
+{
+	size_t i;
+
+	if (!values) return;
+	for (i = 0; values[i]; i++) OPENSSL_cleanse(values[i]->bv_val, values[i]->bv_len);
+	ldap_value_free_len(values);
+}
+
+/*
+ * The entry's AAA security association, from the attributes of the same search. Not there,
+ * or malformed: sa->present stays false and sa->problem says why (the module refuses
+ * "aaa_key = ldap" key requests with that reason; the password check is not affected).
+ */
+static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAPMessage *entry, mipkey_aaa_sa_t *sa)
+{
+	struct berval	**spi, **key, **alg = NULL;
+	struct berval const *v;
+	size_t		i;
+
+	spi = ldap_get_values_len(ld, entry, inst->aaa_spi_attribute);
+	key = ldap_get_values_len(ld, entry, inst->aaa_key_attribute);
+	if (is_set(inst->aaa_algorithm_attribute)) alg = ldap_get_values_len(ld, entry, inst->aaa_algorithm_attribute);
+
+	if (!spi && !key) {
+		RDEBUG2("LDAP entry has no AAA security association (%s, %s)", inst->aaa_spi_attribute,
+			inst->aaa_key_attribute);
+		sa->problem = "none is stored for this user";
+		goto done;
+	}
+	if (parse_spi(single_value(spi), &sa->spi) < 0) {
+		RWDEBUG("LDAP entry: %s is missing, repeated, or not a number from 0 to 4294967295",
+			inst->aaa_spi_attribute);
+		sa->problem = "the stored AAA SPI is missing, repeated or not a number from 0 to 4294967295";
+		goto done;
+	}
+	if (parse_aaa_key(single_value(key), sa->key, &sa->key_len) < 0) {
+		RWDEBUG("LDAP entry: %s is missing, repeated, or not 2 to %d hex digits (an even number)",
+			inst->aaa_key_attribute, 2 * MIPKEY_AAA_KEY_MAX);
+		OPENSSL_cleanse(sa->key, sizeof(sa->key));
+		sa->problem = "the stored AAA key is missing, repeated or not an even number of 2 to 128 hex digits";
+		goto done;
+	}
+	if (alg) {
+		v = single_value(alg);
+		if (!v || v->bv_len == 0 || v->bv_len >= sizeof(sa->algorithm)) goto bad_alg;
+		for (i = 0; i < v->bv_len; i++) if (!isgraph((uint8_t) v->bv_val[i])) goto bad_alg;
+		memcpy(sa->algorithm, v->bv_val, v->bv_len);
+		sa->algorithm[v->bv_len] = '\0';
+	}
+	sa->present = true;
+	RDEBUG2("LDAP entry has an AAA security association (SPI %u, %zu-octet key, algorithm %s)", sa->spi,
+		sa->key_len, sa->algorithm[0] ? sa->algorithm : "not stored");
+	goto done;
+
+bad_alg:
+	RWDEBUG("LDAP entry: %s is repeated, empty, not printable or longer than %zu characters",
+		inst->aaa_algorithm_attribute, sizeof(sa->algorithm) - 1);
+	OPENSSL_cleanse(sa->key, sizeof(sa->key));
+	sa->key_len = 0;
+	sa->problem = "the stored algorithm is repeated, empty, not printable or too long";
+
+done:
+	if (spi) ldap_value_free_len(spi);
+	free_secret_values(key);
+	if (alg) ldap_value_free_len(alg);
 }
 
 static bool is_connection_error(int rc)
@@ -324,10 +459,11 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 	out->kind = MIPKEY_KEY_NT_HASH;
 	out->account_state = MIPKEY_OK;
 
-	if (inst->attrs[1]) {
+	if (is_set(inst->acct_flags_attribute)) {
 		flags = ldap_get_values_len(conn->ld, entry, inst->acct_flags_attribute);
 		if (flags && flags[0]) out->account_state = acct_flags_state(flags[0]);
 	}
+	if (inst->fetch_aaa_sa) get_aaa_sa(inst, request, conn->ld, entry, &out->aaa_sa);
 	result = MIPKEY_OK;
 
 done:
@@ -342,8 +478,14 @@ done:
 	return result;
 }
 
+static bool ldap_has_aaa_sa(void const *instance)
+{
+	return ((ldap_inst_t const *) instance)->fetch_aaa_sa;
+}
+
 mipkey_backend_t const mipkey_backend_ldap = {
 	.name		= "ldap",
 	.instantiate	= ldap_instantiate,
 	.lookup		= ldap_lookup,
+	.has_aaa_sa	= ldap_has_aaa_sa,
 };

@@ -3,8 +3,11 @@
  * what the mobile node asked for (its Registration Request, or attributes), RFC 3957
  * nonces and registration keys, the seed's Skey, and the client's reply profile.
  *
- * AAA key: this version uses k'' (the RFC 3079 master key of the MS-CHAPv2 exchange) as the
- * AAA key of RFC 3957 section 5. The MS-CHAPv2 response is the mobile node's proof
+ * AAA key of RFC 3957 section 5 ("aaa_key" option): k'' (the RFC 3079 master key of the
+ * MS-CHAPv2 exchange), or the key of the user's AAA security association that the backend
+ * read with the user's entry (LDAP), which the request must name by its AAA SPI (the SPI of
+ * the Registration Request's MN-AAA extension, or Mipkey-AAA-SPI). The derivation is
+ * HMAC-SHA1 either way (RFC 3957 section 5). The MS-CHAPv2 response is the mobile node's proof
  * (RFC 3957 requires MN-AAA authentication before keys are handed out): the glue only
  * calls mobileip_reply() after the response was verified, so a key request without
  * MS-CHAP2-Response never gets keys.
@@ -18,6 +21,7 @@ RCSID("$Id$")
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
+#include <strings.h>
 
 #include "mobileip.h"
 #include "profile.h"
@@ -85,9 +89,14 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 	inst->log_prefix = log_prefix;
 	if (cf_section_parse(cs, inst, mobileip_config) < 0) return -1;
 
-	if (strcmp(inst->aaa_key, "mschapv2") != 0) {
-		cf_log_err_cs(cs, "Invalid aaa_key \"%s\": only \"mschapv2\" (k'' of the MS-CHAPv2 exchange) "
-			      "is supported", inst->aaa_key);
+	if (strcmp(inst->aaa_key, "mschapv2") == 0) {
+		inst->aaa_key_source = MOBILEIP_AAA_KEY_MSCHAPV2;
+	} else if (strcmp(inst->aaa_key, "ldap") == 0) {
+		/* rlm_mipkey.c checks that the backend is configured to read the association. */
+		inst->aaa_key_source = MOBILEIP_AAA_KEY_LDAP;
+	} else {
+		cf_log_err_cs(cs, "Invalid aaa_key \"%s\": use mschapv2 (k'' of the MS-CHAPv2 exchange) or ldap "
+			      "(the user's AAA security association from the ldap backend)", inst->aaa_key);
 		return -1;
 	}
 	if (inst->max_lifetime == 0) {
@@ -214,6 +223,7 @@ typedef struct {
 	size_t		mn_id_len;
 	uint8_t		mn_id_addr[4];		//!< storage when the identifier is the home address
 	uint32_t	requested_lifetime;
+	bool		has_aaa_spi;		//!< the request named an AAA SPI
 } key_request_t;
 
 static bool addr_is_zero(uint8_t const a[4])
@@ -297,7 +307,10 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mipkey_auth_t co
 	}
 	if (!r->mn_ha && !r->mn_fa) RDEBUG2("Registration Request has no KeyGen Request: no RFC 3957 key");
 
-	if (rrq.mn_aaa_auth.present) r->aaa_spi = rrq.mn_aaa_auth.spi;
+	if (rrq.mn_aaa_auth.present) {
+		r->aaa_spi = rrq.mn_aaa_auth.spi;
+		kr->has_aaa_spi = true;
+	}
 	kr->requested_lifetime = rrq.lifetime;
 	if (!addr_is_zero(rrq.home_agent)) {
 		r->has_home_agent = true;
@@ -351,7 +364,10 @@ static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, ke
 		memcpy(r->home_address, &home->vp_ipaddr, 4);
 	}
 	vp = request_attr(request, "Mipkey-AAA-SPI");
-	if (vp) r->aaa_spi = vp->vp_integer;
+	if (vp) {
+		r->aaa_spi = vp->vp_integer;
+		kr->has_aaa_spi = true;
+	}
 	vp = request_attr(request, "Mipkey-Requested-Lifetime");
 	kr->requested_lifetime = vp ? vp->vp_integer : UINT32_MAX;
 
@@ -421,13 +437,14 @@ static void wipe_list(VALUE_PAIR *vps)
 
 /* --- the entry point -------------------------------------------------------------------------- */
 
-static int compute_keys(REQUEST *request, mobileip_result_t *r, key_request_t const *kr)
+static int compute_keys(REQUEST *request, mobileip_result_t *r, key_request_t const *kr,
+			uint8_t const *aaa_key, size_t aaa_key_len)
 {
 	ssize_t len;
 
 	if (r->mn_ha) {
 		if (rfc3957_nonce(r->mn_ha_nonce, sizeof(r->mn_ha_nonce)) < 0 ||
-		    rfc3957_registration_key(r->master_key, sizeof(r->master_key), r->mn_ha_nonce,
+		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_ha_nonce,
 					     sizeof(r->mn_ha_nonce), kr->mn_id, kr->mn_id_len, r->mn_ha_key) < 0) return -1;
 		len = rfc3957_mn_ha_keygen_reply(r->mn_ha_keygen_reply, sizeof(r->mn_ha_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_ha_spi, r->algorithm, r->replay_method,
@@ -437,7 +454,7 @@ static int compute_keys(REQUEST *request, mobileip_result_t *r, key_request_t co
 	}
 	if (r->mn_fa) {
 		if (rfc3957_nonce(r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
-		    rfc3957_registration_key(r->master_key, sizeof(r->master_key), r->mn_fa_nonce,
+		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_fa_nonce,
 					     sizeof(r->mn_fa_nonce), kr->mn_id, kr->mn_id_len, r->mn_fa_key) < 0) return -1;
 		len = rfc3957_mn_fa_keygen_reply(r->mn_fa_keygen_reply, sizeof(r->mn_fa_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_fa_spi, r->algorithm,
@@ -448,14 +465,50 @@ static int compute_keys(REQUEST *request, mobileip_result_t *r, key_request_t co
 	return 0;
 }
 
+/*
+ * aaa_key = ldap: the user's AAA security association, named by the request's AAA SPI.
+ * Returns RLM_MODULE_OK, or a refusal (log line and Reply-Message).
+ */
+static rlm_rcode_t check_aaa_sa(REQUEST *request, mipkey_auth_t const *auth, mipkey_aaa_sa_t const *sa,
+				key_request_t const *kr, mobileip_result_t *r)
+{
+	if (!sa || !sa->present) {
+		return refuse(request, RLM_MODULE_REJECT, "no AAA security association for \"%.*s\" (aaa_key = ldap): %s",
+			      (int) auth->account_len, auth->account,
+			      sa && sa->problem ? sa->problem : "the key did not come from the ldap backend");
+	}
+	if (!kr->has_aaa_spi) {
+		return refuse(request, RLM_MODULE_REJECT, "the request names no AAA SPI (MN-AAA extension or "
+			      "Mipkey-AAA-SPI): aaa_key = ldap needs one");
+	}
+	if (r->aaa_spi != sa->spi) {
+		RDEBUG2("The AAA security association of \"%.*s\" has SPI %u", (int) auth->account_len, auth->account,
+			sa->spi);
+		return refuse(request, RLM_MODULE_REJECT, "unknown AAA SPI %u for \"%.*s\"", r->aaa_spi,
+			      (int) auth->account_len, auth->account);
+	}
+	/* The association's own algorithm (MN-AAA authentication) must be one the module knows;
+	 * the key derivation is HMAC-SHA1 whatever it is (RFC 3957 section 5). */
+	if (sa->algorithm[0] && strcasecmp(sa->algorithm, "hmac-sha1") != 0 && strcasecmp(sa->algorithm, "hmac-md5") != 0) {
+		return refuse(request, RLM_MODULE_REJECT, "the AAA security association of \"%.*s\" has the unknown "
+			      "algorithm \"%s\" (known: hmac-sha1, hmac-md5)", (int) auth->account_len, auth->account,
+			      sa->algorithm);
+	}
+	RDEBUG2("AAA key: the AAA security association SPI %u of \"%.*s\" (%zu octets)", sa->spi,
+		(int) auth->account_len, auth->account, sa->key_len);
+	return RLM_MODULE_OK;
+}
+
 rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
-			   uint8_t const master_key[MSCHAPV2_HASH_LEN])
+			   uint8_t const master_key[MSCHAPV2_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa)
 {
 	mobileip_result_t		r;
 	key_request_t			kr;
 	mobileip_profile_t const	*profile;
 	CONF_SECTION			*client_cs = request->client ? request->client->cs : NULL;
 	VALUE_PAIR			*blob, *key_request, *vps = NULL;
+	uint8_t const			*aaa_key = master_key;		/* aaa_key = mschapv2: k'' */
+	size_t				aaa_key_len = MSCHAPV2_HASH_LEN;
 	rlm_rcode_t			rcode;
 
 	memset(&r, 0, sizeof(r));
@@ -491,8 +544,16 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	r.replay_method = inst->replay_method;
 	memcpy(r.master_key, master_key, sizeof(r.master_key));
 
+	if (inst->aaa_key_source == MOBILEIP_AAA_KEY_LDAP) {
+		rcode = check_aaa_sa(request, auth, aaa_sa, &kr, &r);
+		if (rcode != RLM_MODULE_OK) goto done;
+		aaa_key = aaa_sa->key;
+		aaa_key_len = aaa_sa->key_len;
+		r.aaa_spi = aaa_sa->spi;	/* the KeyGen Replies name the association used */
+	}
+
 	rcode = RLM_MODULE_FAIL;
-	if (compute_keys(request, &r, &kr) < 0 ||
+	if (compute_keys(request, &r, &kr, aaa_key, aaa_key_len) < 0 ||
 	    mip_skey(r.master_key, auth->auth_challenge, MSCHAPV2_CHALLENGE_LEN, auth->nt_response, r.skey) < 0) {
 		RERROR("Mobile IP key derivation failed (OpenSSL error)");
 		goto done;

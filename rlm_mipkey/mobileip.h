@@ -2,8 +2,9 @@
  * mobileip.h - Mobile IPv4 key distribution (RFC 3957 registration keys, the seed's Skey)
  *		after a successful MS-CHAPv2 check.
  *
- * The glue (rlm_mipkey.c) calls mobileip_reply() with k'' (the RFC 3079 master key) when
- * the Access-Request carries Mipkey-Registration-Request or Mipkey-Key-Request. This file
+ * The glue (rlm_mipkey.c) calls mobileip_reply() with k'' (the RFC 3079 master key) and the
+ * user's AAA security association from the backend, if any, when the Access-Request carries
+ * Mipkey-Registration-Request or Mipkey-Key-Request. This file
  * reads what the mobile node asked for (the Registration Request, or the attributes),
  * computes nonces and keys, and lets the client's reply profile (profile.h) turn them into
  * reply attributes.
@@ -18,9 +19,15 @@
 
 typedef struct mobileip_profile mobileip_profile_t;
 
+/** Where the AAA key of RFC 3957 section 5 comes from ("aaa_key" option). */
+typedef enum {
+	MOBILEIP_AAA_KEY_MSCHAPV2 = 0,	//!< k'' of this MS-CHAPv2 exchange
+	MOBILEIP_AAA_KEY_LDAP		//!< the user's AAA security association from the backend
+} mobileip_aaa_key_t;
+
 /** The "mobileip { }" subsection of the module configuration. */
 typedef struct {
-	char const			*aaa_key;		//!< only "mschapv2" for now: AAA key = k''
+	char const			*aaa_key;		//!< "mschapv2" or "ldap"
 	uint32_t			max_lifetime;
 	char const			*algorithm_name;
 	char const			*replay_method_name;
@@ -28,6 +35,7 @@ typedef struct {
 	bool				return_master_key;
 	char const			*default_profile_name;
 
+	mobileip_aaa_key_t		aaa_key_source;
 	uint16_t			algorithm;		//!< RFC3957_ALG_*
 	uint16_t			replay_method;		//!< RFC3957_REPLAY_*
 	mobileip_profile_t const	*default_profile;
@@ -43,7 +51,8 @@ typedef struct {
 	bool		mn_fa;				//!< an MN-FA key was asked for and computed
 	uint32_t	mn_ha_spi;
 	uint32_t	mn_fa_spi;
-	uint32_t	aaa_spi;			//!< MN-AAA extension SPI, Mipkey-AAA-SPI, or 0
+	uint32_t	aaa_spi;			//!< MN-AAA extension SPI, Mipkey-AAA-SPI, or 0;
+							//!< aaa_key = ldap: the security association's
 	uint32_t	lifetime;			//!< min(requested, max_lifetime), seconds
 	uint16_t	algorithm;
 	uint16_t	replay_method;
@@ -83,8 +92,10 @@ bool mobileip_requested(REQUEST *request);
  * RLM_MODULE_INVALID (malformed request) / RLM_MODULE_REJECT (a request that cannot be
  * granted) with a log line and a Reply-Message, or RLM_MODULE_FAIL (configuration or
  * internal error). Adds no key attribute unless it returns RLM_MODULE_OK.
+ * aaa_sa: the user's AAA security association from the backend (NULL or !present: none);
+ * used with aaa_key = ldap, whose requests must name its SPI.
  */
 rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
-			   uint8_t const master_key[MSCHAPV2_HASH_LEN]);
+			   uint8_t const master_key[MSCHAPV2_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa);
 
 #endif

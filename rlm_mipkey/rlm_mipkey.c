@@ -59,6 +59,16 @@ static const CONF_PARSER module_config[] = {
 	CONF_PARSER_TERMINATOR
 };
 
+/* mobileip { aaa_key = ldap } needs a backend that reads the AAA security association. */
+static int check_aaa_key_source(rlm_mipkey_t const *inst, CONF_SECTION *conf)
+{
+	if (!inst->mobileip || inst->mobileip->aaa_key_source != MOBILEIP_AAA_KEY_LDAP) return 0;
+	if (inst->backend && inst->backend->has_aaa_sa && inst->backend->has_aaa_sa(inst->backend_inst)) return 0;
+	cf_log_err_cs(conf, "mobileip { aaa_key = ldap } needs backend = ldap with aaa_spi_attribute and "
+		      "aaa_key_attribute set in its ldap { } subsection");
+	return -1;
+}
+
 static int mod_instantiate(CONF_SECTION *conf, void *instance)
 {
 	rlm_mipkey_t	*inst = instance;
@@ -100,7 +110,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	prefix = talloc_typed_asprintf(inst, "rlm_mipkey (%s)", inst->name);
 	if (mobileip_instantiate(inst, conf, prefix, &inst->mobileip) < 0) return -1;
 
-	if (strcmp(inst->backend_name, "none") == 0) return 0;
+	if (strcmp(inst->backend_name, "none") == 0) return check_aaa_key_source(inst, conf);
 
 	for (i = 0; backends[i]; i++) {
 		if (strcmp(backends[i]->name, inst->backend_name) == 0) inst->backend = backends[i];
@@ -115,7 +125,8 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 			      inst->backend->name);
 		return -1;
 	}
-	return inst->backend->instantiate(inst, cs, prefix, &inst->backend_inst);
+	if (inst->backend->instantiate(inst, cs, prefix, &inst->backend_inst) < 0) return -1;
+	return check_aaa_key_source(inst, conf);
 }
 
 /* The one attribute (vendor, attr) of the request, its count in *count. */
@@ -278,7 +289,8 @@ static char const *verify_with_names(rlm_mipkey_t const *inst, mipkey_auth_t con
 }
 
 static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uint8_t ident, mipkey_auth_t const *auth,
-				 uint8_t const k2[MSCHAPV2_HASH_LEN], char const *hash_name, size_t hash_name_len)
+				 uint8_t const k2[MSCHAPV2_HASH_LEN], char const *hash_name, size_t hash_name_len,
+				 mipkey_aaa_sa_t const *aaa_sa)
 {
 	char		success[1 + MSCHAPV2_AUTH_RESPONSE_LEN + 1];
 	uint8_t		master[MSCHAPV2_HASH_LEN], send_key[MSCHAPV2_HASH_LEN], recv_key[MSCHAPV2_HASH_LEN];
@@ -295,7 +307,7 @@ static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uin
 
 	/* Mobile IP keys first: a refused key request gets no MS-CHAP2-Success and no MPPE keys. */
 	if (inst->mobileip && mobileip_requested(request)) {
-		rcode = mobileip_reply(inst->mobileip, request, auth, master);
+		rcode = mobileip_reply(inst->mobileip, request, auth, master, aaa_sa);
 		if (rcode != RLM_MODULE_OK) goto done;
 		rcode = RLM_MODULE_FAIL;
 	}
@@ -464,7 +476,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	}
 
 	RDEBUG2("MS-CHAP2-Response is correct (ChallengeHash name \"%.*s\")", (int) hash_name_len, hash_name);
-	rcode = reply_success(inst, request, ident, &auth, k2, hash_name, hash_name_len);
+	rcode = reply_success(inst, request, ident, &auth, k2, hash_name, hash_name_len, &key.aaa_sa);
 
 done:
 	OPENSSL_cleanse(&key, sizeof(key));

@@ -113,7 +113,35 @@ else
     fail erin-has-no-nthash "expected erin without sambaNTPassword got: $out"
 fi
 
-# 4. mallory found by an RFC 4515-escaped filter, exactly one entry
+# 4. the Mobile IP AAA security association (mipkey.schema): the key like sambaNTPassword,
+#    only cn=radius reads it; SPI and algorithm are world readable
+ALICE_AAA_KEY=32F5FECB70568AAD8F78DF744E05D8C4C8D6D23E
+out=$(ldapsearch -x -LLL -o ldif-wrap=no -l 5 -H "$URI" -b "$PEOPLE" \
+      '(uid=alice)' mipkeyAAAKey mipkeyAAASPI 2>&1); rc=$?
+if [[ $rc -ne 0 ]]; then
+    fail anon-alice-no-aaa-key "expected ldapsearch rc 0 got rc $rc: $out"
+elif ! grep -q '^dn: uid=alice,' <<<"$out"; then
+    fail anon-alice-no-aaa-key "expected alice's entry to be visible got: $out"
+elif grep -qi '^mipkeyAAAKey' <<<"$out"; then
+    fail anon-alice-no-aaa-key "expected no mipkeyAAAKey got: $(grep -i '^mipkeyAAAKey' <<<"$out")"
+else
+    pass anon-alice-no-aaa-key
+fi
+check anon-no-aaa-key-by-filter "" \
+    "$(ldap_attr -- "(mipkeyAAAKey=$ALICE_AAA_KEY)" uid)"
+check radius-finds-alice-by-aaa-key alice \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- "(mipkeyAAAKey=$ALICE_AAA_KEY)" uid)"
+check anon-alice-aaa-spi-readable 1000 "$(ldap_attr -- '(uid=alice)' mipkeyAAASPI)"
+check radius-reads-alice-aaa-key "$ALICE_AAA_KEY" \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=alice)' mipkeyAAAKey)"
+check radius-reads-alice-aaa-algorithm hmac-sha1 \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=alice)' mipkeyAAAAlgorithm)"
+check radius-reads-bob-aaa-key-64-octets 128 \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=bob)' mipkeyAAAKey | tr -d '\n' | wc -c)"
+check radius-heidi-has-no-aaa-sa "" \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=heidi)' mipkeyAAASPI)"
+
+# 5. mallory found by an RFC 4515-escaped filter, exactly one entry
 out=$(ldapsearch -x -LLL -o ldif-wrap=no -l 5 -H "$URI" -b "$PEOPLE" \
       '(uid=m\2allory\28x\29\5cy)' uid 2>&1); rc=$?
 n=$(grep -c '^dn::\? ' <<<"$out")

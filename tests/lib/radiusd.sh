@@ -6,6 +6,8 @@
 #   radiusd_setup DIR PORT LDAP_PORT SECRET   # DIR/raddb, DIR/certs, DIR/log, DIR/run;
 #                                             # site mipkey on PORT, test site mipkey-control on PORT+1,
 #                                             # test site mipkey-hoa on PORT+2;
+#                                             # test site mipkey-aaa on PORT+3 (instance mipkey_aaa:
+#                                             # mobileip aaa_key = ldap);
 #                                             # DIR/raddb/dictionary includes dictionary.mipkey;
 #                                             # clients 127.0.0.2-7 with mipkey_profile mipkey, mppe,
 #                                             # 3gpp2, wimax, cisco, nosuchprofile
@@ -111,6 +113,12 @@ radiusd_setup() {
     # Test-only site two ports up: a mobile node known only by its home address (User-Name is
     # the dotted address), with its password in the control list.
     _radiusd_hoa_site "$((port + 2))" >"$dir/raddb/sites-enabled/mipkey-hoa" || return 1
+    # Test-only instance and site three ports up: the AAA key from the user's AAA security
+    # association in LDAP (mobileip { aaa_key = ldap }).
+    sed -e "s|@LDAP_PORT@|$ldap_port|" "$RADIUSD_REPO_ROOT/tests/raddb/mod-aaa.in" \
+        >"$dir/raddb/mods-enabled/mipkey_aaa" || return 1
+    sed -e "s|@PORT@|$((port + 3))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-aaa.in" \
+        >"$dir/raddb/sites-enabled/mipkey-aaa" || return 1
     _radiusd_certs "$dir" || return 1
     echo "$port" >"$dir/run/port"
     echo "$secret" >"$dir/run/secret"

@@ -6,6 +6,7 @@
 #
 #   dir=$(mktemp -d)
 #   slapd_setup "$dir"          # DIR/{schema,db,run}, slapd.conf, slapadd users.ldif
+#                               # (schema: samba.schema and ldap-fixtures/mipkey.schema)
 #   slapd_start "$dir" 38911    # ldap://127.0.0.1:38911/ , waits until it answers
 #   ...                         # ldapsearch -H "ldap://127.0.0.1:38911" ...
 #   slapd_stop "$dir"           # kill by recorded PID (idempotent)
@@ -99,6 +100,8 @@ slapd_setup() {
         _slapd_err "samba.schema not found (${src} or ${src}.gz); is the samba package installed?"
         return 1
     fi
+    # The project's own schema (the Mobile IP AAA security association).
+    cp "$SLAPD_FIXTURES_DIR/mipkey.schema" "$dir/schema/mipkey.schema" || return 1
 
     sed -e "s|@SCHEMADIR@|$dir/schema|g" \
         -e "s|@DBDIR@|$dir/db|g" \
