@@ -7,6 +7,7 @@ RCSID("$Id$")
 #include "dc_common.h"
 
 /* NT status codes (MS-ERREF 2.3.1) a logon can end with. */
+#define NT_STATUS_UNSUCCESSFUL		0xC0000001U	/* ntlm_auth: "Reading winbind reply failed!" */
 #define NT_STATUS_NO_LOGON_SERVERS	0xC000005EU
 #define NT_STATUS_NO_SUCH_USER		0xC0000064U
 #define NT_STATUS_WRONG_PASSWORD	0xC000006AU
@@ -104,6 +105,7 @@ mipkey_result_t dc_nt_status_result(REQUEST *request, uint32_t nt_status, char c
 		REDEBUG("Domain controller: %s", text);
 		return MIPKEY_ACCT_LOCKED;
 
+	case NT_STATUS_UNSUCCESSFUL:
 	case NT_STATUS_NO_LOGON_SERVERS:
 	case NT_STATUS_IO_TIMEOUT:
 	case NT_STATUS_TRUSTED_DOMAIN_FAILURE:
