@@ -16,7 +16,6 @@ import hmac
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import mip_ref  # noqa: E402
 import mschap_ref  # noqa: E402
-from radtest import PORT, SECRET, RADIUS_DIR, check, finish, log_mark  # noqa: E402
+from radtest import PORT, RADIUS_DIR, check, finish, log_mark  # noqa: E402
 import radtest  # noqa: E402
 
 AAA_PORT = str(int(PORT) + 3)
@@ -47,19 +46,8 @@ with open(os.path.join(DICT_DIR, "dictionary"), "w") as f:
 
 
 def radclient(attrs, port=AAA_PORT):
-    """One Access-Request with the project dictionary; returns (code, {attr: [printed values]})."""
-    body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
-    out = subprocess.run(["radclient", "-d", DICT_DIR, "-x", "-r", "1", "-t", "3", f"127.0.0.1:{port}", "auth",
-                          SECRET], input=body.encode(), capture_output=True).stdout.decode("utf-8", "replace")
-    m = re.search(r"^Received (Access-\w+)", out, re.M)
-    if not m:
-        return "no reply", {}
-    reply = {}
-    for line in out[m.end():].splitlines():
-        am = re.match(r"^\s+([\w-]+) = (.*)$", line)
-        if am:
-            reply.setdefault(am.group(1), []).append(am.group(2))
-    return m.group(1), reply
+    """One Access-Request with the project dictionary."""
+    return radtest.radclient(attrs, port=port, dictionary_dir=DICT_DIR)
 
 
 def octets(reply, attr):

@@ -12,13 +12,12 @@ Prints one "PASS name" / "FAIL name: expected .. got .." line per check; exit 1 
 """
 import argparse
 import os
-import re
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import mschap_ref  # noqa: E402
+import radtest  # noqa: E402
 
 failed = 0
 
@@ -33,18 +32,7 @@ def check(name, expected, actual):
 
 
 def radclient(port, secret, attrs, timeout):
-    body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
-    out = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{port}", "auth", secret],
-                         input=body, capture_output=True, text=True).stdout
-    m = re.search(r"^Received (Access-\w+)", out, re.M)
-    if not m:
-        return "no reply", {}
-    reply = {}
-    for line in out[m.end():].splitlines():
-        am = re.match(r"^\s+([\w-]+) = (.*)$", line)
-        if am:
-            reply.setdefault(am.group(1), []).append(am.group(2))
-    return m.group(1), reply
+    return radtest.radclient(attrs, timeout=timeout, port=port, secret=secret)
 
 
 def octets(reply, attr):

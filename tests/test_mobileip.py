@@ -15,7 +15,6 @@ import os
 import re
 import socket
 import struct
-import subprocess
 import sys
 import time
 
@@ -24,7 +23,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import mip_ref  # noqa: E402
 import mschap_ref  # noqa: E402
-from radtest import PORT, SECRET, RADIUS_DIR, check, finish, log_mark, server_alive  # noqa: E402
+from radtest import PORT, RADIUS_DIR, check, finish, log_mark, server_alive  # noqa: E402
 import radtest  # noqa: E402
 
 HOA_PORT = str(int(PORT) + 2)
@@ -40,23 +39,8 @@ with open(os.path.join(DICT_DIR, "dictionary"), "w") as f:
 
 
 def radclient(attrs, src=None, port=PORT):
-    """One Access-Request; returns (code, {attr: [printed values]}). Unlike radtest.radclient:
-    the project dictionary (-d), a source address, and output read as latin-1 so that a string
-    value's raw bytes can be recovered (see string_bytes)."""
-    if src:
-        attrs = attrs + [("Packet-Src-IP-Address", src)]
-    body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
-    out = subprocess.run(["radclient", "-d", DICT_DIR, "-x", "-r", "1", "-t", "3", f"127.0.0.1:{port}", "auth",
-                          SECRET], input=body.encode(), capture_output=True).stdout.decode("latin-1")
-    m = re.search(r"^Received (Access-\w+)", out, re.M)
-    if not m:
-        return "no reply", {}
-    reply = {}
-    for line in out[m.end():].splitlines():
-        am = re.match(r"^\s+([\w-]+) = (.*)$", line)
-        if am:
-            reply.setdefault(am.group(1), []).append(am.group(2))
-    return m.group(1), reply
+    """One Access-Request with the project dictionary, from source address src."""
+    return radtest.radclient(attrs, port=port, dictionary_dir=DICT_DIR, src=src)
 
 
 def octets(reply, attr):

@@ -11,9 +11,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mschap_ref  # noqa: E402
 
-PORT = os.environ["RADIUS_PORT"]
-SECRET = os.environ["RADIUS_SECRET"]
-RADIUS_DIR = os.environ["RADIUS_DIR"]
+PORT = os.environ.get("RADIUS_PORT", "")
+SECRET = os.environ.get("RADIUS_SECRET", "")
+RADIUS_DIR = os.environ.get("RADIUS_DIR", "")
 LOG = os.path.join(RADIUS_DIR, "log", "radius.log")
 
 counts = {"passed": 0, "failed": 0}
@@ -28,11 +28,20 @@ def check(name, expected, actual):
         print(f"FAIL {name}: expected {expected!r} got {actual!r}", flush=True)
 
 
-def radclient(attrs, timeout=3, port=PORT):
-    """Sends one Access-Request; returns (code, {attr: [values]}) as radclient decoded them."""
+def radclient(attrs, timeout=3, port=None, secret=None, dictionary_dir=None, src=None):
+    """Sends one Access-Request; returns (code, {attr: [values]}) as radclient decoded them.
+
+    dictionary_dir: a directory whose "dictionary" file radclient reads after the main ones (-d),
+    e.g. one that $INCLUDEs the project's dictionary.mipkey. src: the source address (picks the
+    client entry on the server, and with it the reply profile). The output is read as latin-1,
+    so that the raw bytes of a string value can be recovered.
+    """
+    if src:
+        attrs = attrs + [("Packet-Src-IP-Address", src)]
     body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
-    out = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{port}", "auth", SECRET],
-                         input=body, capture_output=True, text=True).stdout
+    cmd = ["radclient"] + (["-d", dictionary_dir] if dictionary_dir else [])
+    cmd += ["-x", "-r", "1", "-t", str(timeout), f"127.0.0.1:{port or PORT}", "auth", secret or SECRET]
+    out = subprocess.run(cmd, input=body.encode(), capture_output=True).stdout.decode("latin-1")
     m = re.search(r"^Received (Access-\w+)", out, re.M)
     if not m:
         return "no reply", {}
