@@ -13,81 +13,12 @@
 #include <string.h>
 
 #include "mschapv2.h"
+#include "unit.h"
 #include "rfc4515.h"
-
-static int passed, failed;
-
-static void print_hex(uint8_t const *p, size_t len)
-{
-	size_t i;
-
-	if (!len) {
-		printf("(empty)");
-		return;
-	}
-	for (i = 0; i < len; i++) printf("%02x", p[i]);
-}
-
-/* Parse a hex string (spaces ignored) into out; returns length */
-static size_t unhex(char const *hex, uint8_t *out, size_t outlen)
-{
-	size_t n = 0;
-
-	while (*hex) {
-		unsigned int b;
-
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		if (n >= outlen || sscanf(hex, "%2x", &b) != 1) {
-			fprintf(stderr, "bad hex in test: %s\n", hex);
-			exit(2);
-		}
-		out[n++] = (uint8_t)b;
-		hex += 2;
-	}
-	return n;
-}
-
-static void check_bytes(char const *name, uint8_t const *expected, size_t elen,
-			uint8_t const *got, size_t glen)
-{
-	if (elen == glen && memcmp(expected, got, elen) == 0) {
-		printf("PASS %s\n", name);
-		passed++;
-		return;
-	}
-	printf("FAIL %s: expected ", name);
-	print_hex(expected, elen);
-	printf(" got ");
-	print_hex(got, glen);
-	printf("\n");
-	failed++;
-}
-
-static void check_hex(char const *name, char const *expected_hex, uint8_t const *got, size_t glen)
-{
-	uint8_t	e[256];
-	size_t	elen = unhex(expected_hex, e, sizeof(e));
-
-	check_bytes(name, e, elen, got, glen);
-}
 
 static void check_str(char const *name, char const *expected, size_t elen, char const *got, size_t glen)
 {
 	check_bytes(name, (uint8_t const *)expected, elen, (uint8_t const *)got, glen);
-}
-
-static void check_int(char const *name, long expected, long got)
-{
-	if (expected == got) {
-		printf("PASS %s\n", name);
-		passed++;
-		return;
-	}
-	printf("FAIL %s: expected %lx got %lx\n", name, (unsigned long)expected, (unsigned long)got);
-	failed++;
 }
 
 /*
