@@ -136,9 +136,25 @@ static VALUE_PAIR *request_attr(REQUEST *request, char const *name)
 	return da ? fr_pair_find_by_da(request->packet->vps, da, TAG_ANY) : NULL;
 }
 
+/* What 3GPP2 (X.S0011) and WiMAX home agents send instead of the Mipkey-* attributes: an MN-HA
+ * SPI asks for an MN-HA key, for the home agent address given beside it. */
+static char const *const mn_ha_spi_attrs[] = { "Mipkey-MN-HA-SPI", "3GPP2-MN-HA-SPI", "WiMAX-RRQ-MN-HA-SPI", NULL };
+static char const *const home_agent_attrs[] = { "Mipkey-Home-Agent-Address", "3GPP2-Home-Agent-IP-Address",
+						"WiMAX-RRQ-HA-IP", NULL };
+
+/* The first of names that the request carries (names[0] is the project's own). */
+static VALUE_PAIR *first_request_attr(REQUEST *request, char const *const names[])
+{
+	VALUE_PAIR *vp;
+
+	for (; *names; names++) if ((vp = request_attr(request, *names))) return vp;
+	return NULL;
+}
+
 bool mobileip_requested(REQUEST *request)
 {
-	return request_attr(request, "Mipkey-Registration-Request") || request_attr(request, "Mipkey-Key-Request");
+	return request_attr(request, "Mipkey-Registration-Request") || request_attr(request, "Mipkey-Key-Request") ||
+	       first_request_attr(request, mn_ha_spi_attrs + 1);
 }
 
 /* A refused key request: one ERROR line in the log, the same text in Reply-Message. */
@@ -324,7 +340,8 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mipkey_auth_t co
 }
 
 /*
- * The same request as attributes. The MN identifier is User-Name, unless Mipkey-Home-Address
+ * The same request as attributes: Mipkey-Key-Request, or (key_request NULL) a standard MN-HA SPI
+ * alone, which asks for an MN-HA key. The MN identifier is User-Name, unless Mipkey-Home-Address
  * is given and User-Name is absent or is that address in dotted form: then the 4-byte
  * home address (a mobile node without an NAI, RFC 3957 5 step 1).
  */
@@ -334,7 +351,7 @@ static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, ke
 	VALUE_PAIR	*vp, *user, *home;
 	char		dotted[INET_ADDRSTRLEN];
 
-	switch (key_request->vp_integer) {
+	switch (key_request ? key_request->vp_integer : 1) {	/* a standard MN-HA SPI alone: MN-HA */
 	case 1: r->mn_ha = true; break;
 	case 2: r->mn_fa = true; break;
 	case 3: r->mn_ha = r->mn_fa = true; break;
@@ -343,7 +360,7 @@ static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, ke
 			      "or 3 (both)", key_request->vp_integer);
 	}
 	if (r->mn_ha) {
-		vp = request_attr(request, "Mipkey-MN-HA-SPI");
+		vp = first_request_attr(request, mn_ha_spi_attrs);
 		if (!vp) return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
 		r->mn_ha_spi = vp->vp_integer;
 	}
@@ -353,8 +370,8 @@ static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, ke
 		r->mn_fa_spi = vp->vp_integer;
 	}
 
-	vp = request_attr(request, "Mipkey-Home-Agent-Address");
-	if (vp) {
+	vp = first_request_attr(request, home_agent_attrs);
+	if (vp && vp->da->type == PW_TYPE_IPV4_ADDR) {	/* WiMAX-RRQ-HA-IP may be IPv6: not for MIPv4 */
 		r->has_home_agent = true;
 		memcpy(r->home_agent, &vp->vp_ipaddr, 4);
 	}
@@ -528,7 +545,7 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	if (blob) {
 		if (key_request) RDEBUG2("Mipkey-Registration-Request present: ignoring Mipkey-Key-Request");
 		rcode = from_rrq(request, blob, auth, &kr, &r);
-	} else if (key_request) {
+	} else if (key_request || first_request_attr(request, mn_ha_spi_attrs + 1)) {
 		rcode = from_attributes(request, key_request, &kr, &r);
 	} else {
 		return RLM_MODULE_NOOP;

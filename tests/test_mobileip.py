@@ -222,6 +222,17 @@ ref, attrs = mschap("alice", "clientPass")
 code, reply = radclient(attrs + key_attrs("MN-HA", ha_spi=5))
 check_mn_ha("attrs no requested lifetime -> max_lifetime", reply, ref, b"alice", 5, 3600)
 
+# What 3GPP2 and WiMAX home agents send instead of Mipkey-*: an MN-HA SPI (and the HA address)
+# alone asks for an MN-HA key.
+for name, spi_attr, ha_attr in (("3GPP2", "3GPP2-MN-HA-SPI", "3GPP2-Home-Agent-IP-Address"),
+                                ("WiMAX", "WiMAX-RRQ-MN-HA-SPI", "WiMAX-RRQ-HA-IP")):
+    ref, attrs = mschap("alice", "clientPass")
+    code, reply = radclient(attrs + [(spi_attr, "77"), (ha_attr, "192.0.2.1")])
+    check(f"standard {name} request attributes: Access-Accept", "Access-Accept", code)
+    check_mn_ha(f"standard {name} request attributes", reply, ref, b"alice", 77, 3600)
+    check(f"standard {name} request attributes: nothing for MN-FA", [],
+          [a for a in reply if a.startswith("Mipkey-MN-FA")])
+
 # Home address given but User-Name is an NAI: the NAI is the identifier.
 ref, attrs = mschap("alice", "clientPass")
 code, reply = radclient(attrs + key_attrs("MN-HA", ha_spi=9, lifetime=100, home_address="192.0.2.77"))
