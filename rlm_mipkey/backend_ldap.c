@@ -444,15 +444,16 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 
 	count = ldap_count_entries(conn->ld, res);
 	if (count != 1) {
-		RDEBUG2("LDAP search found no entry");
+		if (count > 1) REDEBUG("LDAP filter %s matches more than one entry: refusing to pick one", filter);
+		else RDEBUG2("LDAP search found no entry");
 		result = MIPKEY_NO_USER;
 		goto done;
 	}
 	entry = ldap_first_entry(conn->ld, res);
 
 	hash = ldap_get_values_len(conn->ld, entry, inst->nt_hash_attribute);
-	if (!hash || !hash[0] || parse_nt_hash(hash[0], out->key) < 0) {
-		RDEBUG2("LDAP entry has no usable %s (32 hex digits)", inst->nt_hash_attribute);
+	if (!single_value(hash) || parse_nt_hash(hash[0], out->key) < 0) {
+		RDEBUG2("LDAP entry has no usable %s (one value of 32 hex digits)", inst->nt_hash_attribute);
 		result = MIPKEY_NO_USER;
 		goto done;
 	}
@@ -467,11 +468,7 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 	result = MIPKEY_OK;
 
 done:
-	if (hash) {
-		/* The values are the hash in hex: wipe before libldap frees them. */
-		if (hash[0]) OPENSSL_cleanse(hash[0]->bv_val, hash[0]->bv_len);
-		ldap_value_free_len(hash);
-	}
+	free_secret_values(hash);
 	if (flags) ldap_value_free_len(flags);
 	ldap_msgfree(res);
 	fr_connection_release(inst->pool, conn);

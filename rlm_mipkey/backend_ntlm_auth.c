@@ -11,7 +11,6 @@ RCSID("$Id$")
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <openssl/crypto.h>
 
@@ -21,6 +20,7 @@ RCSID("$Id$")
 #define OUTPUT_MAX 1024
 
 extern char **environ;
+
 
 typedef struct {
 	dc_domain_conf_t	domains;
@@ -56,28 +56,44 @@ static int ntlm_auth_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, UNUSED char 
 	return 0;
 }
 
-/* Runs argv, collects its stdout (and stderr) within timeout seconds. Returns the exit status,
- * -1 if it could not run, -2 on timeout (the child is killed). */
+/*
+ * Runs argv and collects its stdout within timeout seconds. Returns the exit status, -1 if it
+ * could not run or its status is unknown, -2 on timeout (the child is killed).
+ *
+ * rad_fork()/rad_waitpid(), not posix_spawn()/waitpid(): FreeRADIUS's threads reap every child
+ * they did not fork themselves, so a plain waitpid() could find nothing to wait for. The child
+ * gets only stdin (/dev/null), stdout (our pipe) and stderr (/dev/null): no descriptor of the
+ * server, and no other request's pipe.
+ */
 static int run(REQUEST *request, char *const argv[], uint32_t timeout, char *out, size_t outlen)
 {
-	posix_spawn_file_actions_t fa;
-	int		fds[2], status, rc;
+	int		fds[2], devnull, status = 0;
 	pid_t		pid;
 	size_t		used = 0;
 	struct timeval	start, now;
 
-	if (pipe(fds) < 0) return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (rc != 0) {
+	if (pipe2(fds, O_CLOEXEC) < 0) return -1;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0) {
 		close(fds[0]);
-		RERROR("Cannot run %s: %s", argv[0], fr_syserror(rc));
+		close(fds[1]);
+		return -1;
+	}
+
+	pid = rad_fork();
+	if (pid == 0) {
+		/* Child: only async-signal-safe calls until execve. dup2 clears O_CLOEXEC on 0-2. */
+		if (dup2(devnull, STDIN_FILENO) < 0 || dup2(fds[1], STDOUT_FILENO) < 0 ||
+		    dup2(devnull, STDERR_FILENO) < 0) _exit(127);
+		closefrom(STDERR_FILENO + 1);
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	close(fds[1]);
+	close(devnull);
+	if (pid < 0) {
+		close(fds[0]);
+		RERROR("Cannot run %s: %s", argv[0], fr_syserror(errno));
 		return -1;
 	}
 
@@ -86,13 +102,17 @@ static int run(REQUEST *request, char *const argv[], uint32_t timeout, char *out
 		struct pollfd	pfd = { .fd = fds[0], .events = POLLIN };
 		long		left;
 		ssize_t		n;
+		int		ready;
 
 		gettimeofday(&now, NULL);
 		left = (long) timeout * 1000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_usec - start.tv_usec) / 1000);
-		if (left <= 0 || poll(&pfd, 1, (int) left) == 0) {
+		ready = left > 0 ? poll(&pfd, 1, (int) left) : 0;
+		if (ready < 0 && errno == EINTR) continue;
+		if (ready <= 0) {
 			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
+			rad_waitpid(pid, &status);
 			close(fds[0]);
+			OPENSSL_cleanse(out, outlen);
 			return -2;
 		}
 		n = read(fds[0], out + used, outlen - 1 - used);
@@ -103,7 +123,7 @@ static int run(REQUEST *request, char *const argv[], uint32_t timeout, char *out
 	}
 	out[used] = '\0';
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
+	if (rad_waitpid(pid, &status) != pid) return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -114,7 +134,7 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 	char			challenge[2 * MSCHAPV2_CHALLENGE_HASH_LEN + 1], response[2 * MSCHAPV2_NT_RESPONSE_LEN + 1];
 	char			output[OUTPUT_MAX], *key, *p;
 	char			*argv[10];
-	int			argc = 0, rc;
+	int			argc = 0, rc, i;
 	unsigned int		status;
 	mipkey_result_t		result;
 
@@ -139,16 +159,27 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 	argv[argc++] = talloc_asprintf(request, "--nt-response=%s", response);
 	if (inst->config_file) argv[argc++] = talloc_asprintf(request, "--configfile=%s", inst->config_file);
 	argv[argc] = NULL;
+	for (i = 3; i < argc; i++) {
+		if (!argv[i]) {		/* out of memory: never run it with an argument missing */
+			for (i = 3; i < argc; i++) talloc_free(argv[i]);
+			return MIPKEY_BACKEND_DOWN;
+		}
+	}
 
 	RDEBUG2("Asking the domain controller (ntlm_auth) for %s\\%.*s", domain, (int) auth->account_len, auth->account);
 	rc = run(request, argv, inst->timeout, output, sizeof(output));
-	for (argc = 3; argv[argc]; argc++) talloc_free(argv[argc]);
+	for (i = 3; i < argc; i++) talloc_free(argv[i]);
 
 	if (rc == -2) {
 		RERROR("Domain controller unreachable: ntlm_auth did not answer within %u s", inst->timeout);
-		return MIPKEY_BACKEND_DOWN;
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
 	}
-	if (rc < 0) return MIPKEY_BACKEND_DOWN;
+	if (rc < 0) {
+		RERROR("Domain controller unreachable: ntlm_auth did not run to completion");
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	}
 
 	key = strstr(output, "NT_KEY: ");
 	if (rc == 0 && key) {
@@ -164,12 +195,12 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 		goto done;
 	}
 
-	/* Failures end in "(0xc000006a)": the NT status. */
-	p = strstr(output, "(0x");
+	/* Failures end in "(0xc000006a)": the NT status. The last one, whatever came before it. */
+	for (p = NULL, key = output; (key = strstr(key, "(0x")); key++) p = key;
 	if (p && sscanf(p + 1, "0x%x)", &status) == 1) {
 		*p = '\0';
 		if ((p = strchr(output, '\n'))) *p = '\0';
-		result = dc_nt_status_result(request, status, output);
+		result = dc_nt_status_result(&inst->domains, request, status, output);
 		goto done;
 	}
 	if ((p = strchr(output, '\n'))) *p = '\0';

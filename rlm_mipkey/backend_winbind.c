@@ -115,14 +115,25 @@ static mipkey_result_t winbind_lookup(void *instance, REQUEST *request, mipkey_a
 	RDEBUG2("Asking the domain controller (winbind) for %s\\%s", domain, account);
 	err = wbcCtxAuthenticateUserEx(conn->ctx, &params, &info, &error);
 	switch (err) {
-	case WBC_ERR_SUCCESS:
+	case WBC_ERR_SUCCESS: {
+		static uint8_t const zero[sizeof(info->user_session_key)];
+
+		/* A guest logon, or no session key, would give k' = 0: keys anyone can compute. */
+		if ((info->user_flags & WBC_AUTH_USER_INFO_GUEST) ||
+		    CRYPTO_memcmp(info->user_session_key, zero, sizeof(zero)) == 0) {
+			REDEBUG("Domain controller accepted %s\\%s as guest or without a session key: refused",
+				domain, account);
+			result = MIPKEY_WRONG_PASSWORD;
+			break;
+		}
 		memcpy(out->key, info->user_session_key, sizeof(out->key));
 		out->account_state = MIPKEY_OK;
 		result = MIPKEY_OK;
 		break;
+	}
 
 	case WBC_ERR_AUTH_ERROR:
-		result = dc_nt_status_result(request, error ? error->nt_status : 0,
+		result = dc_nt_status_result(&inst->domains, request, error ? error->nt_status : 0,
 					     error && error->nt_string ? error->nt_string : "authentication error");
 		break;
 
@@ -140,6 +151,7 @@ static mipkey_result_t winbind_lookup(void *instance, REQUEST *request, mipkey_a
 
 	if (info) {
 		OPENSSL_cleanse(info->user_session_key, sizeof(info->user_session_key));
+		OPENSSL_cleanse(info->lm_session_key, sizeof(info->lm_session_key));
 		wbcFreeMemory(info);
 	}
 	if (error) wbcFreeMemory(error);

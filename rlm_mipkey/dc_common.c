@@ -25,6 +25,7 @@ RCSID("$Id$")
 
 static CONF_PARSER const domain_config[] = {
 	{ "default_domain", FR_CONF_OFFSET(PW_TYPE_STRING, dc_domain_conf_t, default_domain), "" },
+	{ "report_lockout", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, dc_domain_conf_t, report_lockout), "yes" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -79,7 +80,8 @@ int dc_domain(dc_domain_conf_t const *conf, REQUEST *request, mipkey_auth_t cons
 	return 0;
 }
 
-mipkey_result_t dc_nt_status_result(REQUEST *request, uint32_t nt_status, char const *text)
+mipkey_result_t dc_nt_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
+				    char const *text)
 {
 	switch (nt_status) {
 	case NT_STATUS_WRONG_PASSWORD:
@@ -101,9 +103,11 @@ mipkey_result_t dc_nt_status_result(REQUEST *request, uint32_t nt_status, char c
 		REDEBUG("Domain controller: %s", text);
 		return MIPKEY_PASSWORD_EXPIRED;
 
+	/* The DC says "locked" whether or not the password was right, so E=647 tells a prober that
+	 * the account exists and is locked: report_lockout = no answers 691 instead. */
 	case NT_STATUS_ACCOUNT_LOCKED_OUT:
-		REDEBUG("Domain controller: %s", text);
-		return MIPKEY_ACCT_LOCKED;
+		REDEBUG("Domain controller: account locked out: %s", text);
+		return conf->report_lockout ? MIPKEY_ACCT_LOCKED : MIPKEY_WRONG_PASSWORD;
 
 	case NT_STATUS_UNSUCCESSFUL:
 	case NT_STATUS_NO_LOGON_SERVERS:

@@ -12,6 +12,7 @@
 typedef struct {
 	char const	*default_domain;	//!< for names without DOMAIN\ and without a mapped realm
 	CONF_SECTION	*realms;		//!< "realm = DOMAIN" pairs
+	bool		report_lockout;		//!< E=647 for a locked-out account (else 691)
 } dc_domain_conf_t;
 
 /** Reads default_domain and the realms { } subsection of a DC backend's section. */
@@ -24,6 +25,7 @@ int dc_domain_conf_parse(TALLOC_CTX *ctx, CONF_SECTION *cs, dc_domain_conf_t *co
 int dc_domain(dc_domain_conf_t const *conf, REQUEST *request, mipkey_auth_t const *auth, char *buf, size_t buflen);
 
 /** Maps an NT status from the DC to a result, logging why. */
-mipkey_result_t dc_nt_status_result(REQUEST *request, uint32_t nt_status, char const *text);
+mipkey_result_t dc_nt_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
+				    char const *text);
 
 #endif

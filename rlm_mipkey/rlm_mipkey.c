@@ -382,6 +382,15 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	auth.hash_name = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent : auth.account;
 	auth.hash_name_len = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent_len : auth.account_len;
 	split_name(&auth);
+	/* A NUL would cut the name short in C-string APIs (winbind, a DC's domain) but not here. */
+	if (memchr(auth.as_sent, '\0', auth.as_sent_len)) {
+		RERROR("Malformed MS-CHAPv2 request: the user name contains a NUL byte");
+		return RLM_MODULE_INVALID;
+	}
+	if (auth.account_len == 0) {
+		RERROR("Malformed MS-CHAPv2 request: no account name in \"%pV\"", &name->data);
+		return RLM_MODULE_INVALID;
+	}
 	auth.auth_challenge = challenge->vp_octets;
 	auth.peer_challenge = response->vp_octets + MSCHAP2_PEER_CHALLENGE;
 	auth.nt_response = response->vp_octets + MSCHAP2_NT_RESPONSE;

@@ -126,6 +126,7 @@ malformed = [
      "2 MS-CHAP-Challenge and 1 MS-CHAP2-Response"),
     ("MS-CHAP-Challenge of 8 octets", mschap_attrs("alice", good, challenge=good["challenge"][:16]),
      "MS-CHAP-Challenge is 8 octets"),
+    ("empty account name MIPKEY\\@realm", mschap_attrs("MIPKEY\\\\@example.net", good), "no account name in"),
 ]
 for name, attrs, logline in malformed:
     mark = log_mark()
