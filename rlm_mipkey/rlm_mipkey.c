@@ -388,7 +388,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 		return RLM_MODULE_INVALID;
 	}
 	if (auth.account_len == 0) {
-		RERROR("Malformed MS-CHAPv2 request: no account name in \"%pV\"", &name->data);
+		RERROR("Malformed MS-CHAPv2 request: no account name in \"%.*s\"", (int) name->vp_length, name->vp_strvalue);
 		return RLM_MODULE_INVALID;
 	}
 	auth.auth_challenge = challenge->vp_octets;
