@@ -228,6 +228,16 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 
 	/* The one search asks for every attribute used, and only for those. */
 	i = 0;
+	/* Not errors (a local ldapi:// or an IPsec link is fine), but an operator should know. */
+	if (strstr(inst->server, "ldap://") && !inst->start_tls) {
+		WARN("%s: %s without tls { start_tls = yes }: NT hashes will cross the network in clear",
+		     inst->log_prefix, inst->server);
+	}
+	if (*inst->identity && !*inst->password) {
+		WARN("%s: identity \"%s\" with an empty password is an unauthenticated bind (RFC 4513 5.1.2)",
+		     inst->log_prefix, inst->identity);
+	}
+
 	inst->attrs[i++] = inst->nt_hash_attribute;
 	if (is_set(inst->acct_flags_attribute)) inst->attrs[i++] = inst->acct_flags_attribute;
 	if (inst->fetch_aaa_sa) {

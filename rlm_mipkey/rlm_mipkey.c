@@ -108,6 +108,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	}
 
 	prefix = talloc_typed_asprintf(inst, "rlm_mipkey (%s)", inst->name);
+	if (!prefix) return -1;
 	if (mobileip_instantiate(inst, conf, prefix, &inst->mobileip) < 0) return -1;
 
 	if (strcmp(inst->backend_name, "none") == 0) return check_aaa_key_source(inst, conf);
@@ -216,6 +217,8 @@ static rlm_rcode_t reply_error(REQUEST *request, uint8_t ident, uint8_t const *c
 	for (i = 0; i < MSCHAPV2_CHALLENGE_LEN; i++) snprintf(hex + 2 * i, 3, "%02X", challenge[i]);
 	buf[0] = (char) ident;
 	len = snprintf(buf + 1, sizeof(buf) - 1, "E=%d R=0 C=%s V=3 M=%s", code, hex, message);
+	if (len < 0) return RLM_MODULE_FAIL;
+	if ((size_t) len >= sizeof(buf) - 1) len = (int) sizeof(buf) - 2;	/* truncated message */
 	if (add_reply_octets(request, VENDORPEC_MICROSOFT, PW_MSCHAP_ERROR, (uint8_t *) buf, 1 + (size_t) len) < 0) {
 		return RLM_MODULE_FAIL;
 	}
