@@ -20,6 +20,7 @@ RCSID("$Id$")
 #include <freeradius/modules.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <strings.h>
 
@@ -40,6 +41,12 @@ static mobileip_profile_t const *profiles[] = {
 /* The longest RRQ a RADIUS attribute can carry is 247 octets (VSA): room to spare. */
 #define RRQ_MAX_LEN	256
 
+/* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01: the Identification's timestamps (RFC 3344 5.7). */
+#define NTP_UNIX_OFFSET	2208988800UL
+
+/* Upper bound of replay_window: a day is far beyond any clock skew worth tolerating. */
+#define REPLAY_WINDOW_MAX	86400
+
 static const CONF_PARSER mobileip_config[] = {
 	{ "aaa_key", FR_CONF_OFFSET(PW_TYPE_STRING, mobileip_inst_t, aaa_key), "mschapv2" },
 	{ "max_lifetime", FR_CONF_OFFSET(PW_TYPE_INTEGER, mobileip_inst_t, max_lifetime), "3600" },
@@ -48,6 +55,7 @@ static const CONF_PARSER mobileip_config[] = {
 	{ "return_skey", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, mobileip_inst_t, return_skey), "no" },
 	{ "return_master_key", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, mobileip_inst_t, return_master_key), "no" },
 	{ "default_profile", FR_CONF_OFFSET(PW_TYPE_STRING, mobileip_inst_t, default_profile_name), "mipkey" },
+	{ "replay_window", FR_CONF_OFFSET(PW_TYPE_INTEGER, mobileip_inst_t, replay_window), "7" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -117,6 +125,11 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 		inst->replay_method = RFC3957_REPLAY_NONCES;
 	} else {
 		cf_log_err_cs(cs, "Invalid replay_method \"%s\": use timestamps or nonces", inst->replay_method_name);
+		return -1;
+	}
+	if (inst->replay_window > REPLAY_WINDOW_MAX) {
+		cf_log_err_cs(cs, "replay_window %u is more than %u seconds (0 turns the check off)",
+			      inst->replay_window, REPLAY_WINDOW_MAX);
 		return -1;
 	}
 	inst->default_profile = profile_by_name(inst->default_profile_name);
@@ -247,13 +260,89 @@ static bool addr_is_zero(uint8_t const a[4])
 	return !(a[0] | a[1] | a[2] | a[3]);
 }
 
+/* How a home address was proven to be the authenticated user's (home_address_owner()). */
+typedef enum {
+	HOA_NOT_PROVEN = 0,
+	HOA_IS_NAME,			//!< the authenticated name is the address in dotted form
+	HOA_IS_FRAMED_IP		//!< control:Framed-IP-Address is the address
+} hoa_proof_t;
+
+/*
+ * A home address may stand for the mobile node (RFC 3957 5 step 1, a node without an NAI)
+ * only if it is proven to be the authenticated user's: the name MS-CHAPv2 verified is that
+ * address in dotted form, or another module (files, LDAP, ...) put it in
+ * control:Framed-IP-Address for this user. Otherwise any user could have the keys of any
+ * home address computed.
+ */
+static hoa_proof_t home_address_owner(REQUEST *request, mipkey_auth_t const *auth, uint8_t const addr[4])
+{
+	char		dotted[INET_ADDRSTRLEN];
+	vp_cursor_t	cursor;
+	VALUE_PAIR	*vp;
+
+	if (inet_ntop(AF_INET, addr, dotted, sizeof(dotted)) &&
+	    auth->as_sent_len == strlen(dotted) && memcmp(auth->as_sent, dotted, auth->as_sent_len) == 0) {
+		return HOA_IS_NAME;
+	}
+	for (vp = fr_cursor_init(&cursor, &request->config); vp; vp = fr_cursor_next(&cursor)) {
+		if (vp->da->vendor == 0 && vp->da->attr == PW_FRAMED_IP_ADDRESS &&
+		    vp->da->type == PW_TYPE_IPV4_ADDR && memcmp(&vp->vp_ipaddr, addr, 4) == 0) {
+			return HOA_IS_FRAMED_IP;
+		}
+	}
+	return HOA_NOT_PROVEN;
+}
+
+static char const *hoa_proof_name(hoa_proof_t p)
+{
+	return p == HOA_IS_NAME ? "the authenticated name" : "control:Framed-IP-Address";
+}
+
+/* The refusal when home_address_owner() finds no proof. */
+static rlm_rcode_t refuse_home_address(REQUEST *request, mipkey_auth_t const *auth, uint8_t const addr[4])
+{
+	char dotted[INET_ADDRSTRLEN];
+
+	if (!inet_ntop(AF_INET, addr, dotted, sizeof(dotted))) strcpy(dotted, "?");
+	return refuse(request, RLM_MODULE_REJECT, "the home address %s is not \"%.*s\"'s (neither the authenticated "
+		      "name nor control:Framed-IP-Address): it cannot be the mobile node identifier", dotted,
+		      (int) auth->as_sent_len, auth->as_sent);
+}
+
+/*
+ * RFC 3344 5.7: with timestamps, the high 32 bits of the Identification are NTP seconds
+ * (since 1900). A request whose timestamp is more than replay_window seconds away from the
+ * server's clock is refused: a captured Registration Request with its MS-CHAPv2 response
+ * cannot be replayed later than that. (Within the window a replay needs a cache shared by the
+ * servers: not done here.) The comparison is modulo 2^32, so it survives the NTP era roll-over
+ * of 2036.
+ */
+static rlm_rcode_t check_identification(mobileip_inst_t const *inst, REQUEST *request, mip_rrq_t const *rrq)
+{
+	uint32_t	ts = (uint32_t) (rrq->identification >> 32);
+	uint32_t	now = (uint32_t) ((uint64_t) time(NULL) + NTP_UNIX_OFFSET);
+	int64_t		skew = (int32_t) (ts - now);
+
+	if (inst->replay_window == 0 || inst->replay_method != RFC3957_REPLAY_TIMESTAMPS) return RLM_MODULE_OK;
+	if (skew > (int64_t) inst->replay_window || skew < -(int64_t) inst->replay_window) {
+		return refuse(request, RLM_MODULE_REJECT, "the Identification of the Registration Request is a "
+			      "timestamp %" PRId64 " s %s the server's clock (replay_window %u s): stale or replayed",
+			      skew < 0 ? -skew : skew, skew < 0 ? "behind" : "ahead of", inst->replay_window);
+	}
+	RDEBUG2("Registration Request timestamp %" PRId64 " s from the server's clock (replay_window %u s)",
+		skew, inst->replay_window);
+	return RLM_MODULE_OK;
+}
+
 /*
  * The raw Registration Request: parsed with every length checked, bound to the MS-CHAPv2
  * proof (peer challenge = MD5 of the RRQ with the MN-AAA authenticator zero-filled, the
- * seed's construction), and its NAI must be the name that was authenticated.
+ * seed's construction; a Mobile-Foreign Challenge in it must be the MS-CHAP-Challenge),
+ * fresh (timestamp Identification within replay_window), and its NAI must be the name that
+ * was authenticated; without an NAI, its home address must be the user's.
  */
-static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mipkey_auth_t const *auth,
-			    key_request_t *kr, mobileip_result_t *r)
+static rlm_rcode_t from_rrq(mobileip_inst_t const *inst, REQUEST *request, VALUE_PAIR *blob,
+			    mipkey_auth_t const *auth, key_request_t *kr, mobileip_result_t *r)
 {
 	mip_rrq_t	rrq;
 	char const	*err = NULL;
@@ -261,10 +350,17 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mipkey_auth_t co
 	uint8_t		md5[MSCHAPV2_CHALLENGE_LEN];
 	unsigned int	md5_len = 0;
 	int		ok;
+	rlm_rcode_t	rcode;
 
 	if (mip_rrq_parse(blob->vp_octets, blob->vp_length, &rrq, &err) < 0) {
 		return refuse(request, RLM_MODULE_INVALID, "malformed Mipkey-Registration-Request (%zu octets): %s",
 			      blob->vp_length, err ? err : "parse error");
+	}
+
+	/* Only the MN-AAA authentication extension (RFC 3012 6) is the one the proof zero-fills. */
+	if (rrq.mn_aaa_auth.present && rrq.mn_aaa_auth.subtype != MIP_GEN_AUTH_MN_AAA) {
+		return refuse(request, RLM_MODULE_REJECT, "Generalized Authentication extension subtype %u in the "
+			      "Registration Request is not 1 (MN-AAA)", rrq.mn_aaa_auth.subtype);
 	}
 
 	/* The proof covers this RRQ only if the peer challenge is its MD5. */
@@ -287,6 +383,17 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mipkey_auth_t co
 			      "Registration Request: the proof does not cover this request");
 	}
 
+	/* A challenge in the RRQ (RFC 3012 4) must be the one the MS-CHAPv2 proof answers. */
+	if (rrq.challenge.data &&
+	    (rrq.challenge.len != MSCHAPV2_CHALLENGE_LEN ||
+	     CRYPTO_memcmp(rrq.challenge.data, auth->auth_challenge, MSCHAPV2_CHALLENGE_LEN) != 0)) {
+		return refuse(request, RLM_MODULE_REJECT, "the Mobile-Foreign Challenge extension (132) of the "
+			      "Registration Request (%zu octets) is not the MS-CHAP-Challenge", rrq.challenge.len);
+	}
+
+	rcode = check_identification(inst, request, &rrq);
+	if (rcode != RLM_MODULE_OK) return rcode;
+
 	if (rrq.nai.data) {
 		if (rrq.nai.len != auth->as_sent_len || memcmp(rrq.nai.data, auth->as_sent, rrq.nai.len) != 0) {
 			return refuse(request, RLM_MODULE_REJECT, "the NAI in the Registration Request is not the "
@@ -295,6 +402,12 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mipkey_auth_t co
 	} else if (addr_is_zero(rrq.home_address)) {
 		return refuse(request, RLM_MODULE_REJECT, "the Registration Request has neither an NAI nor a "
 			      "home address: no mobile node identifier");
+	} else {
+		hoa_proof_t proof = home_address_owner(request, auth, rrq.home_address);
+
+		if (proof == HOA_NOT_PROVEN) return refuse_home_address(request, auth, rrq.home_address);
+		RDEBUG2("Registration Request without NAI: the home address is the identifier (%s)",
+			hoa_proof_name(proof));
 	}
 	if (mip_rrq_mn_identifier(&rrq, &kr->mn_id, &kr->mn_id_len) < 0) {
 		return refuse(request, RLM_MODULE_REJECT, "no mobile node identifier in the Registration Request");
@@ -341,15 +454,19 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mipkey_auth_t co
 
 /*
  * The same request as attributes: Mipkey-Key-Request, or (key_request NULL) a standard MN-HA SPI
- * alone, which asks for an MN-HA key. The MN identifier is User-Name, unless Mipkey-Home-Address
- * is given and User-Name is absent or is that address in dotted form: then the 4-byte
- * home address (a mobile node without an NAI, RFC 3957 5 step 1).
+ * alone, which asks for an MN-HA key. The MN identifier is the authenticated name (the name
+ * MS-CHAPv2 verified: MS-CHAP-User-Name under EAP, else User-Name), which a User-Name, if
+ * present, must equal. The 4-byte home address (a mobile node without an NAI, RFC 3957 5
+ * step 1) is the identifier instead when Mipkey-Home-Address is given and either the
+ * authenticated name is that address in dotted form, or there is no User-Name and
+ * control:Framed-IP-Address is that address; with no User-Name and an address that is not the
+ * user's, the request is refused.
  */
-static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, key_request_t *kr,
-				   mobileip_result_t *r)
+static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, mipkey_auth_t const *auth,
+				   key_request_t *kr, mobileip_result_t *r)
 {
 	VALUE_PAIR	*vp, *user, *home;
-	char		dotted[INET_ADDRSTRLEN];
+	hoa_proof_t	proof = HOA_NOT_PROVEN;
 
 	switch (key_request ? key_request->vp_integer : 1) {	/* a standard MN-HA SPI alone: MN-HA */
 	case 1: r->mn_ha = true; break;
@@ -388,18 +505,31 @@ static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, ke
 	vp = request_attr(request, "Mipkey-Requested-Lifetime");
 	kr->requested_lifetime = vp ? vp->vp_integer : UINT32_MAX;
 
+	if (!auth->as_sent || auth->as_sent_len == 0) {	/* the glue never calls us so */
+		return refuse(request, RLM_MODULE_INVALID, "no authenticated name: no mobile node identifier");
+	}
+	/* Under EAP the outer User-Name may be anonymous: the keys are bound to the name that was
+	 * verified, and a User-Name that says otherwise is refused rather than silently ignored. */
 	user = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0, TAG_ANY);
-	if (home) inet_ntop(AF_INET, r->home_address, dotted, sizeof(dotted));
-	if (home && (!user || (user->vp_length == strlen(dotted) && memcmp(user->vp_strvalue, dotted, user->vp_length) == 0))) {
+	if (user && (user->vp_length != auth->as_sent_len ||
+		     memcmp(user->vp_strvalue, auth->as_sent, auth->as_sent_len) != 0)) {
+		return refuse(request, RLM_MODULE_REJECT, "User-Name \"%.*s\" is not the authenticated name \"%.*s\" "
+			      "(MS-CHAP-User-Name): no keys for another identity", (int) user->vp_length,
+			      user->vp_strvalue, (int) auth->as_sent_len, auth->as_sent);
+	}
+	if (home) proof = home_address_owner(request, auth, r->home_address);
+	if (proof == HOA_IS_NAME || (proof == HOA_IS_FRAMED_IP && !user)) {
+		/* With a User-Name that is an NAI the NAI stays the identifier (RFC 3957 5 step 1). */
+		RDEBUG2("Mobile node identifier: the home address (%s)", hoa_proof_name(proof));
 		memcpy(kr->mn_id_addr, r->home_address, 4);
 		kr->mn_id = kr->mn_id_addr;
 		kr->mn_id_len = 4;
-	} else if (user && user->vp_length > 0) {
-		kr->mn_id = (uint8_t const *) user->vp_strvalue;
-		kr->mn_id_len = user->vp_length;
+	} else if (home && !user) {
+		/* No NAI from the home agent: the identifier would be the address, which is not the user's. */
+		return refuse_home_address(request, auth, r->home_address);
 	} else {
-		return refuse(request, RLM_MODULE_INVALID, "no User-Name and no Mipkey-Home-Address: "
-			      "no mobile node identifier");
+		kr->mn_id = (uint8_t const *) auth->as_sent;
+		kr->mn_id_len = auth->as_sent_len;
 	}
 	return RLM_MODULE_OK;
 }
@@ -544,9 +674,9 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	key_request = request_attr(request, "Mipkey-Key-Request");
 	if (blob) {
 		if (key_request) RDEBUG2("Mipkey-Registration-Request present: ignoring Mipkey-Key-Request");
-		rcode = from_rrq(request, blob, auth, &kr, &r);
+		rcode = from_rrq(inst, request, blob, auth, &kr, &r);
 	} else if (key_request || first_request_attr(request, mn_ha_spi_attrs + 1)) {
-		rcode = from_attributes(request, key_request, &kr, &r);
+		rcode = from_attributes(request, key_request, auth, &kr, &r);
 	} else {
 		return RLM_MODULE_NOOP;
 	}

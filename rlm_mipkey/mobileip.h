@@ -34,6 +34,7 @@ typedef struct {
 	bool				return_skey;
 	bool				return_master_key;
 	char const			*default_profile_name;
+	uint32_t			replay_window;		//!< seconds, 0 = off (RRQ Identification)
 
 	mobileip_aaa_key_t		aaa_key_source;
 	uint16_t			algorithm;		//!< RFC3957_ALG_*

@@ -26,7 +26,9 @@ import mschap_ref  # noqa: E402
 from radtest import PORT, RADIUS_DIR, check, finish, log_mark, server_alive  # noqa: E402
 import radtest  # noqa: E402
 
+CONTROL_PORT = str(int(PORT) + 1)
 HOA_PORT = str(int(PORT) + 2)
+AAA_PORT = str(int(PORT) + 3)
 PROFILE_SRC = {"mipkey": "127.0.0.2", "mppe": "127.0.0.3", "3gpp2": "127.0.0.4", "wimax": "127.0.0.5",
                "cisco": "127.0.0.6", "nosuchprofile": "127.0.0.7"}
 
@@ -177,16 +179,37 @@ def expect_refused(name, attrs, logline, src=None, port=PORT):
     return reply
 
 
+NTP_UNIX_OFFSET = 2208988800
+
+
+def ntp_identification(offset=0):
+    """RFC 3344 5.7: an NTP timestamp (seconds since 1900 in the high 32 bits), offset seconds from now."""
+    return ((int(time.time()) + offset + NTP_UNIX_OFFSET) << 32) | 0x12345678
+
+
 def rrq_request(user, password, nai=None, home_address="192.0.2.10", home_agent="192.0.2.1", lifetime=1800,
-                mn_ha_spi=None, mn_fa_spi=None, aaa_spi=7, peer=None):
+                mn_ha_spi=None, mn_fa_spi=None, aaa_spi=7, peer=None, identification=None,
+                rrq_challenge=None, ms_challenge=None, aaa_subtype=mip_ref.SUBTYPE_MN_AAA):
     """A Registration Request as the seed's MN builds it: MN-AAA authenticator zero-filled for
-    the MD5 that becomes the MS-CHAPv2 peer challenge, then filled in (here with random bytes)."""
+    the MD5 that becomes the MS-CHAPv2 peer challenge, then filled in (here with random bytes).
+    identification: default an NTP timestamp of now (as tools/mipkey-mn does). rrq_challenge:
+    a Mobile-Foreign Challenge extension (132); ms_challenge: the MS-CHAP-Challenge (default random)."""
+    if identification is None:
+        identification = ntp_identification()
     rrq0 = mip_ref.build_rrq(home_address=home_address, home_agent=home_agent, care_of="198.51.100.9",
-                             identification=0x0123456789ABCDEF, lifetime=lifetime, nai=nai,
-                             mn_ha_spi=mn_ha_spi, mn_fa_spi=mn_fa_spi, aaa_spi=aaa_spi, authenticator=bytes(16))
+                             identification=identification, lifetime=lifetime, nai=nai, challenge=rrq_challenge,
+                             mn_ha_spi=mn_ha_spi, mn_fa_spi=mn_fa_spi,
+                             aaa_spi=aaa_spi if aaa_subtype == mip_ref.SUBTYPE_MN_AAA else None,
+                             authenticator=bytes(16))
+    if aaa_subtype != mip_ref.SUBTYPE_MN_AAA:
+        rrq0 += mip_ref.mn_aaa_header(aaa_spi, 16, subtype=aaa_subtype) + bytes(16)
     rrq = rrq0[:-16] + os.urandom(16)
-    ref, attrs = mschap(user, password, peer=peer or hashlib.md5(rrq0).digest())
+    ref, attrs = mschap(user, password, peer=peer or hashlib.md5(rrq0).digest(), challenge=ms_challenge)
     return ref, attrs + [("Mipkey-Registration-Request", "0x" + rrq.hex())], rrq
+
+
+def reply_message(reply):
+    return " ".join(reply.get("Reply-Message", [])).replace('\\"', '"')
 
 
 def no_mipkey_keys(reply):
@@ -255,12 +278,34 @@ check_mn_fa("RRQ NAI", reply, ref, b"alice@example.net", 0x1002, 1200, aaa_spi=0
 check("RRQ NAI: Mipkey-AAA-SPI from the MN-AAA extension", 0x77, integer(reply, "Mipkey-AAA-SPI"))
 check_mschap_ok("RRQ NAI", reply, ref)
 
-ref, attrs, rrq = rrq_request("alice", "clientPass", nai=None, home_address="192.0.2.10", mn_ha_spi=42,
+# Without an NAI the home address is the identifier, and it must be the user's: here the
+# authenticated name is that address in dotted form (test site mipkey-hoa).
+ref, attrs, rrq = rrq_request("192.0.2.77", "hoaPass", nai=None, home_address="192.0.2.77", mn_ha_spi=42,
                               lifetime=65535)
-code, reply = radclient(attrs)
-check("RRQ without NAI: Access-Accept", "Access-Accept", code)
+code, reply = radclient(attrs, port=HOA_PORT)
+check("RRQ without NAI, User-Name is the home address: Access-Accept", "Access-Accept", code)
 check_mn_ha("RRQ without NAI: id is the home address, lifetime 65535 clamped", reply, ref,
-            socket.inet_aton("192.0.2.10"), 42, 3600, aaa_spi=7)
+            socket.inet_aton("192.0.2.77"), 42, 3600, aaa_spi=7)
+
+# ... or control:Framed-IP-Address, set by another module (test site mipkey-control: ctl-framed
+# has the home address 192.0.2.88).
+ref, attrs, rrq = rrq_request("ctl-framed", "framedPass", nai=None, home_address="192.0.2.88", mn_ha_spi=43)
+code, reply = radclient(attrs, port=CONTROL_PORT)
+check("RRQ without NAI, home address = control:Framed-IP-Address: Access-Accept", "Access-Accept", code)
+check_mn_ha("RRQ without NAI, Framed-IP-Address", reply, ref, socket.inet_aton("192.0.2.88"), 43, 1800, aaa_spi=7)
+
+# --- RFC 3344 5.7 timestamps: the Identification must be within replay_window (7 s) of now ----------
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=44, identification=ntp_identification(-3))
+code, reply = radclient(attrs)
+check("RRQ Identification 3 s old: Access-Accept", "Access-Accept", code)
+check_mn_ha("RRQ Identification 3 s old", reply, ref, b"alice", 44, 1800, aaa_spi=7)
+
+# A challenge extension (132) that is the MS-CHAP-Challenge is accepted.
+ch = os.urandom(16)
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=45, rrq_challenge=ch, ms_challenge=ch)
+code, reply = radclient(attrs)
+check("RRQ challenge extension = MS-CHAP-Challenge: Access-Accept", "Access-Accept", code)
+check_mn_ha("RRQ challenge extension = MS-CHAP-Challenge", reply, ref, b"alice", 45, 1800, aaa_spi=7)
 
 # --- profiles (client picked by source address) -------------------------------------------------------
 ref, attrs = mschap("alice", "clientPass")
@@ -340,6 +385,98 @@ expect_refused("RRQ NAI is not the authenticated User-Name", attrs, "is not the 
 
 ref, attrs = mschap("alice", "clientPass")
 expect_refused("attrs MN-HA without SPI", attrs + key_attrs("MN-HA", lifetime=10), "without Mipkey-MN-HA-SPI")
+
+
+def expect_refused_why(name, attrs, reason, port=PORT):
+    """Refused with reason both in an ERROR line of the log and in Reply-Message."""
+    r = expect_refused(name, attrs, reason, port=port)
+    check(f"{name}: Reply-Message says {reason!r}", True, reason in reply_message(r))
+    if reason not in reply_message(r):
+        print("   Reply-Message: " + reply_message(r))
+
+
+# --- a home address is the identifier only if it is the authenticated user's ---------------------------
+# alice has no NAI in her RRQ and names someone else's home address: refused (before, she got the
+# keys for 192.0.2.10, and with aaa_key = mschapv2 knows k'').
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai=None, home_address="192.0.2.10", mn_ha_spi=42)
+expect_refused_why("RRQ without NAI, home address 192.0.2.10 is not alice's", attrs,
+                   "the home address 192.0.2.10 is not")
+# The victim's address from the home-address user of the test site mipkey-hoa.
+ref, attrs, rrq = rrq_request("192.0.2.77", "hoaPass", nai=None, home_address="192.0.2.78", mn_ha_spi=42)
+expect_refused_why("RRQ without NAI, User-Name 192.0.2.77, home address 192.0.2.78", attrs,
+                   "the home address 192.0.2.78 is not", port=HOA_PORT)
+# control:Framed-IP-Address is 192.0.2.88, the RRQ says 192.0.2.89.
+ref, attrs, rrq = rrq_request("ctl-framed", "framedPass", nai=None, home_address="192.0.2.89", mn_ha_spi=43)
+expect_refused_why("RRQ without NAI, home address is not control:Framed-IP-Address", attrs,
+                   "the home address 192.0.2.89 is not", port=CONTROL_PORT)
+
+# Attributes without User-Name (test site mipkey-control, user "no-user-name": the site removes
+# User-Name and sets MS-CHAP-User-Name = ctl-framed, as EAP-MSCHAPv2 would name the user).
+ref, attrs = mschap("ctl-framed", "framedPass")
+attrs = [("User-Name", '"no-user-name"')] + [a for a in attrs if a[0] != "User-Name"]
+expect_refused_why("attrs without User-Name, Mipkey-Home-Address not the user's",
+                   attrs + key_attrs("MN-HA", ha_spi=50, lifetime=100, home_address="192.0.2.89"),
+                   "the home address 192.0.2.89 is not", port=CONTROL_PORT)
+ref, attrs = mschap("ctl-framed", "framedPass")
+attrs = [("User-Name", '"no-user-name"')] + [a for a in attrs if a[0] != "User-Name"]
+code, reply = radclient(attrs + key_attrs("MN-HA", ha_spi=51, lifetime=100, home_address="192.0.2.88"),
+                        port=CONTROL_PORT)
+check("attrs without User-Name, Mipkey-Home-Address = control:Framed-IP-Address: Access-Accept",
+      "Access-Accept", code)
+check_mn_ha("attrs without User-Name, Framed-IP-Address", reply, ref, socket.inet_aton("192.0.2.88"), 51, 100)
+ref, attrs = mschap("ctl-framed", "framedPass")
+attrs = [("User-Name", '"no-user-name"')] + [a for a in attrs if a[0] != "User-Name"]
+code, reply = radclient(attrs + key_attrs("MN-HA", ha_spi=52, lifetime=100), port=CONTROL_PORT)
+check("attrs without User-Name, no home address: Access-Accept", "Access-Accept", code)
+check_mn_ha("attrs without User-Name: id is the authenticated name (MS-CHAP-User-Name)", reply, ref,
+            b"ctl-framed", 52, 100)
+# With a User-Name (an NAI) the NAI stays the identifier even if the home address is the user's.
+ref, attrs = mschap("ctl-framed", "framedPass")
+code, reply = radclient(attrs + key_attrs("MN-HA", ha_spi=53, lifetime=100, home_address="192.0.2.88"),
+                        port=CONTROL_PORT)
+check_mn_ha("attrs User-Name ctl-framed + its Framed-IP-Address: id is the NAI", reply, ref, b"ctl-framed", 53, 100)
+
+# --- attributes: the identifier is the authenticated name; another User-Name is refused -----------------
+# Test site mipkey-control, User-Name "anonymous@outer.test": the site sets MS-CHAP-User-Name =
+# ctl-framed (what EAP-MSCHAPv2 does under an anonymous outer identity). radclient cannot send
+# MS-CHAP-User-Name itself (internal attribute 1083, never encoded).
+ref, attrs = mschap("ctl-framed", "framedPass")
+attrs = [("User-Name", '"anonymous@outer.test"')] + [a for a in attrs if a[0] != "User-Name"]
+code, reply = radclient(attrs, port=CONTROL_PORT)
+check("anonymous User-Name, MS-CHAP-User-Name ctl-framed, no key request: Access-Accept", "Access-Accept", code)
+ref, attrs = mschap("ctl-framed", "framedPass")
+attrs = [("User-Name", '"anonymous@outer.test"')] + [a for a in attrs if a[0] != "User-Name"]
+expect_refused_why("attrs, User-Name is not the authenticated name (MS-CHAP-User-Name)",
+                   attrs + key_attrs("MN-HA", ha_spi=54, lifetime=100),
+                   'User-Name "anonymous@outer.test" is not the authenticated name "ctl-framed"', port=CONTROL_PORT)
+
+# --- replayed / stale Registration Requests, and the binding to the MS-CHAPv2 exchange ------------------
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=60,
+                              identification=ntp_identification(-3600))
+expect_refused_why("RRQ Identification 1 hour old", attrs, "s behind the server's clock (replay_window 7 s)")
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=61,
+                              identification=ntp_identification(3600))
+expect_refused_why("RRQ Identification 1 hour ahead", attrs, "s ahead of the server's clock (replay_window 7 s)")
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=62, identification=0x0123456789ABCDEF)
+expect_refused_why("RRQ Identification not a timestamp of now", attrs, "stale or replayed")
+# The instance mipkey_aaa (site mipkey-aaa, aaa_key = ldap) has replay_window = 0: no check.
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=63, aaa_spi=1000,
+                              identification=ntp_identification(-3600))
+code, reply = radclient(attrs, port=AAA_PORT)
+check("replay_window = 0: RRQ Identification 1 hour old: Access-Accept", "Access-Accept", code)
+check("replay_window = 0: MN-HA KeyGen Reply", True,
+      (keygen(reply, "Mipkey-MN-HA-KeyGen-Reply") or {}).get("mn_ha") is not None)
+
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=64, rrq_challenge=os.urandom(16))
+expect_refused_why("RRQ challenge extension is not the MS-CHAP-Challenge", attrs,
+                   "Mobile-Foreign Challenge extension (132) of the Registration Request (16 octets) is not")
+ch = os.urandom(16)
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=65, rrq_challenge=ch[:8], ms_challenge=ch)
+expect_refused_why("RRQ challenge extension is a prefix of the MS-CHAP-Challenge", attrs,
+                   "(8 octets) is not the MS-CHAP-Challenge")
+ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=66, aaa_subtype=2)
+expect_refused_why("RRQ Generalized Authentication subtype 2", attrs,
+                   "Generalized Authentication extension subtype 2 in the Registration Request is not 1")
 
 # Wrong password with a key request: the ordinary MS-CHAPv2 reject, no keys.
 ref, attrs = mschap("alice", "wrongPass")
