@@ -31,13 +31,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
 
-FAILED=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; FAILED=$((FAILED + 1)); }
-# check NAME EXPECTED GOT
-check() {
-    if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1" "expected '$2' got '$3'"; fi
-}
+# shellcheck source=lib/check.sh
+source "$HERE/lib/check.sh"
 
 # Independent NT hash: MD4(UTF-16LE(pw)), upper-case hex.
 nt_hash() {
