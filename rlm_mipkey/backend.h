@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * backend.h - where the module gets the key material of a user.
  *
  * One small interface for every key source. A backend either hands back k (the NT hash)

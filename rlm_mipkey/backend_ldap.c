@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * backend_ldap.c - k from an LDAP directory (sambaNTPassword), over pooled libldap connections.
  *
  * One subtree search per request, asking only for the attributes used (the hash, the account

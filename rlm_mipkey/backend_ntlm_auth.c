@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * backend_ntlm_auth.c - a domain controller verifies the response through Samba's ntlm_auth
  * helper (a process per request, with a timeout), which prints the user session key k'.
  *

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * backend_winbind.c - a domain controller verifies the response through winbindd
  * (libwbclient) and returns the user session key, which is k'.
  *

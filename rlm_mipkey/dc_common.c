@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * dc_common.c - domain routing and NT status mapping for the domain-controller backends.
  */
 #include <freeradius/radiusd.h>

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * dc_common.h - what the domain-controller backends (winbind, ntlm_auth) share: which NT
  * domain a user is in, and what an NT status means for the client.
  */

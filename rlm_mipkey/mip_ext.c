@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mip_ext.c - Mobile IPv4 Registration Request and extension parser.
  *
  * Layouts implemented (Length never counts Type, Sub-Type or itself):

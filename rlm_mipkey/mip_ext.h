@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mip_ext.h - Mobile IPv4 Registration Request and extension parser
  *		(RFC 3344, RFC 2794, RFC 3012, RFC 3957).
  *

@@ -1,6 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mip_skey.c - Skey and Skey' of WO 2004/049672 (seed 000) formulas (1)
- *		and (2), as pinned down in PROTOCOL.md section 1.
+ *		and (2), as pinned down in docs/PROTOCOL.md section 1.
  *
  * OpenSSL 3 EVP digests only.  The inputs are hashed piece by piece, so
  * no concatenation buffer holding key material is ever built.

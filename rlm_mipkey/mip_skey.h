@@ -1,6 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mip_skey.h - home agent / mobile node session keys Skey and Skey'
- *		(WO 2004/049672, seed 000; PROTOCOL.md section 1).
+ *		(WO 2004/049672, seed 000; docs/PROTOCOL.md section 1).
  *
  * Pure: depends only on libc and OpenSSL 3 libcrypto (MD5 from the
  * default provider).
@@ -20,7 +21,7 @@
  * Seed 000 (WO 2004/049672) formula (1), Skey = hash(key material k'' +
  * random number), made concrete as in the seed's FIG. 8 text ("an MD5
  * hashing function on the key material k'', the CHAP challenge and
- * response") and PROTOCOL.md section 1:
+ * response") and docs/PROTOCOL.md section 1:
  *
  *	Skey = MD5(k'' || challenge || NT-Response)
  *
@@ -35,7 +36,7 @@ int mip_skey(uint8_t const k2[MIP_SKEY_K2_LEN],
 
 /*
  * Seed 000 formula (2), Skey' = hash(Skey + random number), with the
- * seed's "timestamp obtained from the registration request" (PROTOCOL.md
+ * seed's "timestamp obtained from the registration request" (docs/PROTOCOL.md
  * section 1):
  *
  *	Skey' = MD5(Skey || Identification)

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mobileip.c - Mobile IPv4 key distribution after a successful MS-CHAPv2 check:
  * what the mobile node asked for (its Registration Request, or attributes), RFC 3957
  * nonces and registration keys, the seed's Skey, and the client's reply profile.

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mobileip.h - Mobile IPv4 key distribution (RFC 3957 registration keys, the seed's Skey)
  *		after a successful MS-CHAPv2 check.
  *

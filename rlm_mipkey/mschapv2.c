@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mschapv2.c - MS-CHAPv2 (RFC 2759) and MPPE key derivation (RFC 3079).
  *
  * OpenSSL 3 EVP only.  MD4 and DES live in the "legacy" provider, which we

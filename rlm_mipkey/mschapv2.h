@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mschapv2.h - MS-CHAPv2 (RFC 2759) and MPPE key derivation (RFC 3079)
  *		primitives.
  *

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * profile.h - reply profiles: how the Mobile IP keys are put in the Access-Accept, chosen
  * per client ("mipkey_profile = <name>" in clients.conf, else mobileip { default_profile }).
  *

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * profile_3gpp2.c - 3GPP2 (CDMA2000 packet data, vendor 5535) home agents:
  * 3GPP2-MN-HA-Shared-Key (58, the RFC 3957 MN-HA key, 20 octets, salt-encrypted),
  * 3GPP2-MN-HA-SPI (57) and 3GPP2-Home-Agent-IP-Address (7) when the home agent address is

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * profile_cisco.c - Cisco IOS home agents, which download a mobile node's security
  * association from AAA as a Cisco-AVPair (the syntax of "ip mobile secure host ..."):
  *

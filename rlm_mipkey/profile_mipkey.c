@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * profile_mipkey.c - the project's own dictionary (dictionary.mipkey, vendor Mipkey):
  * everything RFC 3957 hands to the agents. For home agents written for rlm_mipkey.
  *

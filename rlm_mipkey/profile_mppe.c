@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * profile_mppe.c - for home agents that only understand MS-CHAPv2 / MPPE: nothing beyond
  * the MS-MPPE-Send-Key / -Recv-Key the module always sends (use_mppe), plus k'' in
  * Mipkey-Master-Key, from which the home agent derives the seed's Skey itself

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * profile_wimax.c - WiMAX Forum (vendor 24757, VSA format 1,1,c: the server core adds the
  * continuation byte) home agents of client MIPv4:
  * WiMAX-MN-hHA-MIP4-Key (10, the RFC 3957 MN-HA key, salt-encrypted), WiMAX-MN-hHA-MIP4-SPI

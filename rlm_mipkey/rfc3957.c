@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * rfc3957.c - RFC 3957 Key Generation Nonces, registration key
  *		derivation and KeyGen Reply encoders.
  *

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * rfc3957.h - RFC 3957 AAA Registration Keys for Mobile IPv4: Key
  *		Generation Nonces, key derivation and the KeyGen Reply
  *		extensions the home AAA server hands to the agents.
@@ -27,7 +28,7 @@
 /*
  * RFC 3957 4: algorithm identifiers are the IANA "IPsec Security
  * Association Attributes", Attribute Type 5 "Authentication Algorithm"
- * values (RFC 2407 4.5; PROTOCOL.md section 2).
+ * values (RFC 2407 4.5; docs/PROTOCOL.md section 2).
  */
 #define RFC3957_ALG_HMAC_MD5		1
 #define RFC3957_ALG_HMAC_SHA1		2

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * rfc4515.c - LDAP search filter value escaping (RFC 4515 section 3) and a
  *	       minimal filter template expander.
  */

@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * rlm_mipkey.c - FreeRADIUS glue of rlm_mipkey: configuration, authorize, authenticate,
  * and turning the core's results into reply attributes.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end tests of "mobileip { aaa_key = ldap }": the RFC 3957 AAA key is the mobile
 node's own AAA security association (AAA SPI, key, algorithm) from its LDAP entry
 (ldap-fixtures/mipkey.schema), not k''.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end tests of tools/mipkey-client against the real FreeRADIUS + slapd of tests/run.
 
 Started by tests/test_client.sh (from tests/run) with RADIUS_PORT, RADIUS_SECRET, RADIUS_DIR.

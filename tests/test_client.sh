@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/test_client.sh - tools/mipkey-client through the real freeradius + slapd that tests/run
 # started (RADIUS_PORT, RADIUS_SECRET, RADIUS_DIR as for the mobileip suite). The cases and their

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rlm_mipkey with a domain controller (backend = winbind or ntlm_auth, env TRANSPORT) through
 a real FreeRADIUS and a real Samba AD DC (started by tests/test_dc.sh).
 

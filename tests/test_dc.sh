@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/test_dc.sh - rlm_mipkey's domain-controller path against a real, throw-away Samba AD
 # DC: backend = winbind (libwbclient) and backend = ntlm_auth, each in its own FreeRADIUS

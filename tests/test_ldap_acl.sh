@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/test_ldap_acl.sh - checks the LDAP fixture (ldap-fixtures/) and its ACLs
 # against a private slapd on 127.0.0.1:${PORT:-38911}.
 #

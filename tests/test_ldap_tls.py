@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """radclient half of tests/test_ldap_tls.sh: one MS-CHAPv2 Access-Request to a running
 FreeRADIUS with rlm_mipkey, checked against tests/lib/mschap_ref.py.
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/test_ldap_tls.sh - the "tls { }" options of rlm_mipkey's LDAP backend against a
 # private slapd that speaks TLS (ldaps:// and StartTLS), with a real FreeRADIUS per case.
 #

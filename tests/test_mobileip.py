@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end tests of rlm_mipkey's Mobile IP key distribution inside a real FreeRADIUS,
 against a real slapd.
 

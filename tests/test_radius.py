@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end tests of rlm_mipkey inside a real FreeRADIUS, against a real slapd.
 
 Started by tests/run, which starts the servers and passes where they are in the environment:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/test_samba_dc.sh - standalone check of the Samba AD DC test infrastructure
 # (tests/lib/samba_dc.sh): provision, start, MS-CHAPv2 pass-through with ntlm_auth and

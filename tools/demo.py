@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The demo's exchange: a mobile node proves its password with MS-CHAPv2, the home agent asks
 the AAA server (FreeRADIUS + rlm_mipkey), and both sides end up with the same keys.
 

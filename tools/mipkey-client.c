@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mipkey-client - check an rlm_mipkey deployment by playing the mobile node and the home
  * agent.
  *

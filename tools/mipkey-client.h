@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mipkey-client.h - what the three parts of mipkey-client share.
  *
  *   mipkey-client.c	options, the comparison of both sides, table and JSON output

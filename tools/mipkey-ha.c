@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mipkey-ha.c - mipkey-client playing the home agent.
  *
  * The home agent reads the mobile node's Registration Request (the project's parser,

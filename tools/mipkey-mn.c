@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * mipkey-mn.c - mipkey-client playing the mobile node.
  *
  * Everything here is what a mobile node can do with its password (or NT hash) and nothing

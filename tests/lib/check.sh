@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # tests/lib/check.sh - one "PASS name" or "FAIL name: expected .. got .." line per check;
 # FAILED counts the failures for the script's exit status.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Independent Mobile IPv4 / RFC 3957 / Skey reference for the tests.
 
 Written from the RFC texts, standard library only (struct, hmac, hashlib):
@@ -21,7 +22,7 @@ Written from the RFC texts, standard library only (struct, hmac, hashlib):
     Nonce.
   * RFC 3957 5: key = HMAC-SHA1(AAA-key, nonce || MN identifier), the MN
     identifier being the NAI if present, else the 4-byte home address.
-  * Seed 000 (WO 2004/049672) formulas (1) and (2), PROTOCOL.md section 1:
+  * Seed 000 (WO 2004/049672) formulas (1) and (2), docs/PROTOCOL.md section 1:
     Skey = MD5(k'' || challenge || NT-Response),
     Skey' = MD5(Skey || RRQ Identification (8 bytes, network order)).
 

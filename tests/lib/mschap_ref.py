@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Independent MS-CHAPv2 / MPPE reference computation for the tests.
 
 Implements, from the RFC texts:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # tests/lib/radiusd.sh - a throw-away FreeRADIUS for tests, configured from the project's

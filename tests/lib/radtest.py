@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the end-to-end suites share: radclient and eapol_test against the test FreeRADIUS,
 PASS/FAIL lines, and the expected MS-CHAPv2 values from mschap_ref (independent of the module).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # tests/lib/samba_dc.sh - throw-away Samba AD domain controller for tests

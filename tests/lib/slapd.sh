@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # tests/lib/slapd.sh - throw-away OpenLDAP (slapd) instance for tests.

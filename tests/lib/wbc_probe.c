@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * tests/lib/wbc_probe.c - check MS-CHAPv2 pass-through to winbindd with libwbclient.
  *
  * Calls wbcCtxAuthenticateUserEx() at level WBC_AUTH_USER_LEVEL_RESPONSE with

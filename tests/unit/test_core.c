@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * test_core.c - unit tests for rlm_mipkey/mschapv2.c and rlm_mipkey/rfc4515.c
  *
  * Build and run:

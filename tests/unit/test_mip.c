@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * test_mip.c - unit tests for rlm_mipkey/mip_ext.c, rlm_mipkey/rfc3957.c
  *		and rlm_mipkey/mip_skey.c
  *
@@ -551,7 +552,7 @@ static void test_skey(void)
 	int		rc;
 
 	/*
-	 * PROTOCOL.md section 1 vectors (RFC 2759 9.2 / RFC 3079 3.5.3):
+	 * docs/PROTOCOL.md section 1 vectors (RFC 2759 9.2 / RFC 3079 3.5.3):
 	 * printf 'FDECE3717A8C838CB388E527AE3CDD31' '5B5D7C7D7B3F2F3E3C2C602132262628' \
 	 *   '82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF' | xxd -r -p | openssl dgst -md5
 	 */

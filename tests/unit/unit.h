@@ -1,4 +1,5 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
  * unit.h - what the unit-test programs share: one "PASS name" or
  * "FAIL name: expected X got Y" line per check, and the counts for the
  * closing "N passed, N failed" line. Each test program is one translation unit.
