@@ -122,11 +122,17 @@ def server_alive():
 def eapol(method, identity, password):
     conf = os.path.join(RADIUS_DIR, "run", "eapol.conf")
     phase = ""
+    ca = os.path.join(RADIUS_DIR, "certs", "ca.pem")
+    eap = method
     if method == "PEAP":
-        ca = os.path.join(RADIUS_DIR, "certs", "ca.pem")
         phase = f'\tanonymous_identity="anonymous"\n\tca_cert="{ca}"\n\tphase1="peapver=0"\n\tphase2="auth=MSCHAPV2"\n'
+    elif method.startswith("TTLS-"):
+        # TTLS-MSCHAPV2: MS-CHAPv2 attributes inside the tunnel; TTLS-EAP-MSCHAPV2: EAP-MSCHAPv2 inside.
+        eap = "TTLS"
+        inner = "autheap=MSCHAPV2" if method == "TTLS-EAP-MSCHAPV2" else "auth=MSCHAPV2"
+        phase = f'\tanonymous_identity="anonymous"\n\tca_cert="{ca}"\n\tphase2="{inner}"\n'
     with open(conf, "w") as f:
-        f.write(f'network={{\n\tkey_mgmt=WPA-EAP\n\teap={method}\n\tidentity="{identity}"\n'
+        f.write(f'network={{\n\tkey_mgmt=WPA-EAP\n\teap={eap}\n\tidentity="{identity}"\n'
                 f'\tpassword="{password}"\n{phase}}}\n')
     r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", PORT, "-s", SECRET, "-r", "0", "-t", "10"],
                        capture_output=True, text=True)
