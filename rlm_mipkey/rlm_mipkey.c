@@ -398,10 +398,11 @@ static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uin
 		goto done;
 	}
 
-	/* Mobile IP keys first: a refused key request gets no MS-CHAP2-Success and no MPPE keys. */
-	if (inst->mobileip && mobileip_requested(request)) {
+	/* Mobile IP keys (and Skey / k'' where configured) first: a refused key request gets no
+	 * MS-CHAP2-Success and no MPPE keys. */
+	if (inst->mobileip) {
 		rcode = mobileip_reply(inst->mobileip, request, auth, master, aaa_sa);
-		if (rcode != RLM_MODULE_OK) goto done;
+		if (rcode != RLM_MODULE_OK && rcode != RLM_MODULE_NOOP) goto done;
 		rcode = RLM_MODULE_FAIL;
 	}
 
@@ -426,9 +427,8 @@ done:
 	return rcode;
 }
 
-static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *request)
+static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 {
-	rlm_mipkey_t const	*inst = instance;
 	VALUE_PAIR		*challenge, *response, *name;
 	int			n_challenge, n_response;
 	mipkey_auth_t		auth;
@@ -594,6 +594,25 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 done:
 	OPENSSL_cleanse(&key, sizeof(key));
 	OPENSSL_cleanse(k2, sizeof(k2));
+	return rcode;
+}
+
+/*
+ * BlastRADIUS (CVE-2024-3596): every Access-Accept and Access-Reject this module shapes is
+ * signed. FreeRADIUS 3.2.1 computes a Message-Authenticator present in the reply when it
+ * encodes the packet, but adds none by itself.
+ */
+static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *request)
+{
+	rlm_rcode_t	rcode = authenticate(instance, request);
+	VALUE_PAIR	*vp;
+
+	if (!fr_pair_find_by_num(request->reply->vps, PW_MESSAGE_AUTHENTICATOR, 0, TAG_ANY)) {
+		vp = fr_pair_afrom_num(request->reply, PW_MESSAGE_AUTHENTICATOR, 0);
+		if (!vp) return RLM_MODULE_FAIL;
+		fr_pair_value_memcpy(vp, (uint8_t const[AUTH_VECTOR_LEN]) { 0 }, AUTH_VECTOR_LEN);
+		fr_pair_add(&request->reply->vps, vp);
+	}
 	return rcode;
 }
 

@@ -29,14 +29,17 @@ def check(name, expected, actual):
         print(f"FAIL {name}: expected {expected!r} got {actual!r}", flush=True)
 
 
-def radclient(attrs, timeout=3, port=None, secret=None, dictionary_dir=None, src=None):
+def radclient(attrs, timeout=3, port=None, secret=None, dictionary_dir=None, src=None, sign=True):
     """Sends one Access-Request; returns (code, {attr: [values]}) as radclient decoded them.
 
     dictionary_dir: a directory whose "dictionary" file radclient reads after the main ones (-d),
     e.g. one that $INCLUDEs the project's dictionary.mipkey. src: the source address (picks the
     client entry on the server, and with it the reply profile). The output is read as latin-1,
-    so that the raw bytes of a string value can be recovered.
+    so that the raw bytes of a string value can be recovered. sign: add a Message-Authenticator
+    (as home agents should; the module hands out keys only to signed requests by default).
     """
+    if sign and not any(k == "Message-Authenticator" for k, _ in attrs):
+        attrs = attrs + [("Message-Authenticator", "0x00")]
     if src:
         attrs = attrs + [("Packet-Src-IP-Address", src)]
     body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
