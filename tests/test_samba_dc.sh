@@ -109,6 +109,12 @@ fi
 check "dc_exec keeps the working directory" test "$(cd /tmp && dc_exec "$DIR" pwd)" = /tmp
 check "inside, /run/samba is DIR/run" dc_exec "$DIR" test /run/samba -ef "$DIR/run"
 check "outside, /run/samba is not DIR/run" test ! /run/samba -ef "$DIR/run"
+for hd in /var/log/samba /var/cache/samba; do
+    [[ -d $hd ]] || continue
+    check "inside, $hd is DIR/hostmask$hd" dc_exec "$DIR" test "$hd" -ef "$DIR/hostmask$hd"
+done
+check "winbindd's early log.winbindd went to DIR/hostmask, not the host" \
+    test -e "$DIR/hostmask/var/log/samba/log.winbindd" -o ! -d /var/log/samba
 
 # The DC must hold no TCP/UDP socket at all (server services = winbindd).
 inet=0

@@ -367,6 +367,16 @@ dc_start() {
     fi
     # mount -n: do not write /run/mount/utab on the host.
     setup+="mount -n --bind '$dir/run' /run/samba && "
+    # winbindd (spawned by samba as "winbindd --foreground") opens its compiled-in default
+    # log file /var/log/samba/log.winbindd before it reads smb.conf's "log file"; anything
+    # else run in the namespace may do the same with its own log.* or cache files. Inside
+    # the namespace, Samba's log and cache directories are private directories under DIR.
+    local hostdir
+    for hostdir in /var/log/samba /var/cache/samba; do
+        [[ -d $hostdir ]] || continue
+        mkdir -p "$dir/hostmask$hostdir" || return 1
+        setup+="mount -n --bind '$dir/hostmask$hostdir' '$hostdir' && "
+    done
 
     local t0; t0=$(_dc_now)
     : >>"$dir/log/samba.out"
