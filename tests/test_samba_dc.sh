@@ -35,17 +35,9 @@ for t in samba samba-tool wbinfo ntlm_auth unshare nsenter mount openssl; do
     command -v "$t" >/dev/null 2>&1 || { echo "FAIL missing tool: $t"; exit 1; }
 done
 
-# What the host has under Samba's system paths, before and after (must not change).
-host_state() {
-    local p
-    for p in /run/samba /var/lib/samba /var/cache/samba /var/log/samba /etc/samba; do
-        if [[ -e $p ]]; then
-            find "$p" -printf '%p %y %m %u %g %s %T@\n' 2>/dev/null
-        else
-            echo "$p absent"
-        fi
-    done | LC_ALL=C sort
-}
+# What the host has under Samba's system paths (and FreeRADIUS's, slapd's), before and after
+# (must not change; tests/lib/samba_dc.sh dc_host_state).
+host_state() { dc_host_state; }
 host_before=$(host_state)
 
 T0=${EPOCHREALTIME/,/.}
@@ -232,7 +224,7 @@ check "dc_stop is idempotent" test $? -eq 0
 
 host_after=$(host_state)
 if [[ $host_before == "$host_after" ]]; then
-    pass "host /run/samba, /var/lib/samba, /var/cache/samba, /var/log/samba, /etc/samba unchanged"
+    pass "host /run/samba, /var/lib/samba, /var/cache/samba, /var/log/samba, /etc/samba (and freeradius, slapd paths) unchanged"
 else
     fail "host Samba paths changed:"
     diff <(echo "$host_before") <(echo "$host_after") | sed 's/^/    /'

@@ -111,6 +111,20 @@ _dc_ns_pids() {
     done
 }
 
+# dc_host_state : a listing of the host's Samba paths (and what FreeRADIUS and slapd would
+# write outside the tests' temp dirs), to compare before and after a test: it must not change.
+dc_host_state() {
+    local p
+    for p in /run/samba /var/lib/samba /var/cache/samba /var/log/samba /etc/samba \
+            /var/log/freeradius /var/run/freeradius /etc/freeradius /var/lib/ldap /etc/ldap/slapd.d; do
+        if [[ -e $p ]]; then
+            find "$p" -printf '%p %y %m %u %g %s %T@\n' 2>/dev/null
+        else
+            echo "$p absent"
+        fi
+    done | LC_ALL=C sort
+}
+
 # dc_provision DIR : provision the domain and the fixture users into DIR (fresh).
 dc_provision() {
     local dir=${1:-}
