@@ -30,7 +30,7 @@ typedef struct {
 	size_t		account_len;
 	char const	*as_sent;	//!< name as the client sent it
 	size_t		as_sent_len;
-	char const	*hash_name;	//!< name that goes into ChallengeHash
+	char const	*hash_name;	//!< the one ChallengeHash name a verifying backend uses
 	size_t		hash_name_len;
 	char const	*domain;	//!< the "DOMAIN" of "DOMAIN\user", or NULL
 	size_t		domain_len;
@@ -80,6 +80,9 @@ typedef struct {
 	mipkey_result_t	(*lookup)(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out);
 	/** Optional: true if lookup() fills in out->aaa_sa (the instance is configured to). */
 	bool		(*has_aaa_sa)(void const *instance);
+	/** The backend verifies the response itself (a domain controller): every try with a
+	 *  wrong ChallengeHash name counts as a bad password there, so it gets exactly one. */
+	bool		verifies_response;
 } mipkey_backend_t;
 
 extern mipkey_backend_t const mipkey_backend_ldap;
