@@ -208,9 +208,48 @@ expect_error(f"{T}: password must change, wrong password (691)", "pmustchange",
 expect_error(f"{T}: locked-out account, report_lockout = {'yes' if T == 'winbind' else 'no'}", "locked1",
              ref_for("locked1", "clientPass"), "Access-Reject", 647 if T == "winbind" else 691)
 
-result, mppe = eapol("PEAP", "alice", "clientPass")
-check(f"{T}: eapol_test PEAP/MSCHAPv2 alice: SUCCESS", "SUCCESS", result)
-check(f"{T}: eapol_test PEAP/MSCHAPv2 alice: MPPE keys OK", "MPPE keys OK: 1  mismatch: 0", mppe)
+BADPWD_PY = """
+import sys, ldb
+from samba.auth import system_session
+from samba.param import LoadParm
+from samba.samdb import SamDB
+lp = LoadParm()
+lp.load(sys.argv[1])
+db = SamDB(url=lp.private_path("sam.ldb"), session_info=system_session(), lp=lp)
+r = db.search(db.domain_dn(), scope=ldb.SCOPE_SUBTREE, attrs=["badPwdCount"],
+              expression="(sAMAccountName=%s)" % sys.argv[2])
+print(int(r[0].get("badPwdCount", [0])[0]))
+"""
+
+
+def bad_pwd_count(user):
+    """The DC's badPwdCount of user (read inside the DC's namespace, like everything Samba)."""
+    r = subprocess.run(["bash", "-c", f'source {LIB} && dc_exec {DC_DIR} /usr/bin/python3 -c "$0" "$1" "$2"',
+                        BADPWD_PY, f"{DC_DIR}/etc/smb.conf", user], capture_output=True, text=True)
+    try:
+        return int(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return f"<{r.stdout.strip()} {r.stderr.strip()[-200:]}>"
+
+
+# eapol_test (wpa_supplicant's own MS-CHAPv2 and MPPE code) against the DC, default ChallengeHash
+# name: exactly one try per request, so a right password never counts as a bad one at the DC.
+# carol has a lockout PSO (threshold 1000), so the DC counts her bad passwords; alice's domain
+# has no lockout, where Samba counts nothing.
+expect_accept(f"{T}: carol right password (a successful logon resets badPwdCount)", "carol",
+              ref_for("carol", "clientPass"))
+before = bad_pwd_count("carol")
+for method, label in (("MSCHAPV2", "EAP-MSCHAPv2"), ("PEAP", "PEAP/MSCHAPv2"), ("TTLS-MSCHAPV2", "TTLS/MSCHAPv2")):
+    for user in ("carol", "carol@mipkey.test", "MIPKEY\\carol"):
+        result, mppe = eapol(method, user, "clientPass")
+        check(f"{T}: eapol_test {label} {user}: SUCCESS", "SUCCESS", result)
+        check(f"{T}: eapol_test {label} {user}: MPPE keys OK", "MPPE keys OK: 1  mismatch: 0", mppe)
+after = bad_pwd_count("carol")
+check(f"{T}: badPwdCount of carol unchanged by the 9 eapol_test logons ({before} -> {after})", before, after)
+# ... and the count is real: one wrong password counts once.
+expect_error(f"{T}: carol wrong password", "carol", ref_for("carol", "wrongPass"), "Access-Reject", 691)
+check(f"{T}: badPwdCount of carol counts a wrong password (+1)",
+      after + 1 if isinstance(after, int) else "<int>", bad_pwd_count("carol"))
 
 if T == "ntlm_auth":
     ntlm_auth_helper_tests()
