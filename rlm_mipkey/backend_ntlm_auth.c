@@ -364,9 +364,9 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 		}
 	}
 
-	v = strchr(output, '\n');
-	if (v) *v = '\0';
-	RERROR("Domain controller unreachable: unexpected answer from ntlm_auth: %s", output);
+	/* Only the first line's key: whatever follows a ':' could be a key. */
+	output[strcspn(output, ":\n")] = '\0';
+	RERROR("Domain controller unreachable: unexpected answer from ntlm_auth (first line \"%.40s\")", output);
 	result = MIPKEY_BACKEND_DOWN;
 
 done:
