@@ -104,7 +104,43 @@ static char const *tls_hint(ldap_inst_t const *inst, int rc)
 	       "require_cert and the name in the server's certificate)";
 }
 
-/** Connection pool callback: connect, StartTLS if asked, bind. */
+/* Seconds since a CLOCK_MONOTONIC start. */
+static double elapsed_since(struct timespec const *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double) (now.tv_sec - t0->tv_sec) + (double) (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * What is left of a budget of SECONDS started at T0, as a timeval of at least MIN_MS
+ * milliseconds (libldap treats a zero timeout as "none" in places: never pass it one).
+ */
+static struct timeval remaining(struct timespec const *t0, uint32_t seconds, long min_ms)
+{
+	double		left = (double) seconds - elapsed_since(t0);
+	struct timeval	tv;
+
+	if (left * 1000.0 < (double) min_ms) left = (double) min_ms / 1000.0;
+	tv.tv_sec = (time_t) left;
+	tv.tv_usec = (suseconds_t) ((left - (double) tv.tv_sec) * 1e6);
+	return tv;
+}
+
+/*
+ * libldap's synchronous calls (StartTLS, bind) wait LDAP_OPT_TIMEOUT each: set it to what is
+ * left of the connection's budget before each, so that connect + StartTLS + bind together
+ * take at most net_timeout against a server that accepts TCP but never answers (frozen).
+ */
+static int set_call_timeout(ldap_inst_t const *inst, LDAP *ld, struct timespec const *t0)
+{
+	struct timeval tv = remaining(t0, inst->net_timeout, 100);
+
+	return set_opt(inst, ld, LDAP_OPT_TIMEOUT, &tv, "timeout");
+}
+
+/** Connection pool callback: connect, StartTLS if asked, bind; all within net_timeout. */
 static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
 {
 	ldap_inst_t	*inst = instance;
@@ -112,7 +148,10 @@ static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
 	ldap_conn_t	*conn;
 	int		rc, v3 = LDAP_VERSION3;
 	struct timeval	tv = { .tv_sec = inst->net_timeout };
+	struct timespec	t0;
 	struct berval	cred;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	rc = ldap_initialize(&ld, inst->server);
 	if (rc != LDAP_SUCCESS) {
@@ -138,6 +177,7 @@ static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
 	}
 
 	if (inst->start_tls) {
+		if (set_call_timeout(inst, ld, &t0) < 0) goto error;
 		rc = ldap_start_tls_s(ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
 			ERROR("%s: StartTLS with %s failed: %s%s", inst->log_prefix, inst->server, ldap_err2string(rc),
@@ -148,6 +188,7 @@ static void *mod_conn_create(TALLOC_CTX *ctx, void *instance)
 
 	cred.bv_val = (char *)(uintptr_t) inst->password;
 	cred.bv_len = strlen(inst->password);
+	if (set_call_timeout(inst, ld, &t0) < 0) goto error;
 	rc = ldap_sasl_bind_s(ld, *inst->identity ? inst->identity : NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
 		ERROR("%s: bind to %s as \"%s\" failed: %s%s", inst->log_prefix, inst->server, inst->identity,
@@ -181,17 +222,48 @@ static bool is_set(char const *option)
  * No connection from the pool: every connection busy (the pool is at its max while the
  * server may be fine, only slow or the load high) is not the same as a server that cannot
  * be reached, and the operator's remedy differs.
+ *
+ * FreeRADIUS 3.2's pool keeps last_failed set from a failed connection attempt until one
+ * succeeds; it returns no connection either because that attempt failed (or it waits
+ * retry_delay after one), or because every connection is in use and no more may be opened
+ * (at max, counting the ones being opened: only the exact num == max case sets last_at_max,
+ * so last_at_max alone misses a pool whose last slots are still connecting).
  */
 static void log_no_connection(ldap_inst_t const *inst, REQUEST *request)
 {
 	fr_connection_pool_stats_t const *st = fr_connection_pool_stats(inst->cs);
 
-	if (st && st->num > 0 && st->active >= st->num && st->last_at_max >= time(NULL) - 1) {
-		RERROR("LDAP connection pool for %s exhausted: all %u connections are busy (raise pool { max }, "
-		       "or the server answers slowly)", inst->server, st->num);
+	if (st && st->last_failed == 0) {
+		RERROR("LDAP connection pool for %s exhausted: all connections are busy (%u open, %u in use; "
+		       "raise pool { max }, or the server answers slowly)", inst->server, st->num, st->active);
 		return;
 	}
-	RERROR("LDAP server %s unreachable: no connection could be opened", inst->server);
+	RERROR("LDAP server %s unreachable: no connection could be opened (tried again every pool retry_delay)",
+	       inst->server);
+}
+
+/*
+ * A connection pool as large as the thread pool lets a hung LDAP server hold every thread:
+ * then nothing is answered, not even requests that need no LDAP. Say so at start-up.
+ */
+static void check_pool_size(ldap_inst_t const *inst, CONF_SECTION *cs)
+{
+	CONF_SECTION	*pool_cs = cf_section_sub_find(cs, "pool");
+	CONF_SECTION	*thread_cs = cf_section_sub_find_name2(cf_top_section(cs), "thread", "pool");
+	CONF_PAIR	*max, *threads;
+	unsigned long	pool_max, thread_max;
+
+	if (!pool_cs || !thread_cs) return;
+	max = cf_pair_find(pool_cs, "max");
+	threads = cf_pair_find(thread_cs, "max_servers");
+	if (!max || !threads || !cf_pair_value(max) || !cf_pair_value(threads)) return;
+	pool_max = strtoul(cf_pair_value(max), NULL, 10);
+	thread_max = strtoul(cf_pair_value(threads), NULL, 10);
+	if (pool_max >= thread_max) {
+		WARN("%s: pool max (%lu) is not below thread pool max_servers (%lu): an LDAP server that hangs "
+		     "can hold every thread, and then no request is answered, even those that need no LDAP",
+		     inst->log_prefix, pool_max, thread_max);
+	}
 }
 
 static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance)
@@ -280,6 +352,7 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 
 	inst->pool = fr_connection_pool_module_init(cs, inst, mod_conn_create, NULL, inst->log_prefix);
 	if (!inst->pool) return -1;
+	check_pool_size(inst, cs);
 	talloc_set_destructor(inst, _inst_free);
 
 	*instance = inst;
@@ -422,7 +495,8 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 	ldap_conn_t	*conn;
 	LDAPMessage	*res = NULL, *entry;
 	struct berval	**hash = NULL, **flags = NULL;
-	struct timeval	tv = { .tv_sec = inst->search_timeout };
+	struct timeval	tv;
+	struct timespec	t0;
 	char		filter[FILTER_MAX];
 	char const	*err;
 	int		rc, tries, count;
@@ -434,6 +508,12 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 		return MIPKEY_INVALID;
 	}
 
+	/*
+	 * The request's whole LDAP work (a new connection included) has one budget, `timeout`:
+	 * each search gets what is left of it, at least 1 s, so a request is answered within
+	 * timeout + 1 s even when the pool had to open a connection first.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	conn = fr_connection_get(inst->pool);
 	if (!conn) {
 		log_no_connection(inst, request);
@@ -442,15 +522,22 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 
 	RDEBUG2("Searching \"%s\" for %s", inst->base_dn, filter);
 	for (tries = 0; ; tries++) {
+		tv = remaining(&t0, inst->search_timeout, 1000);
 		rc = ldap_search_ext_s(conn->ld, inst->base_dn, LDAP_SCOPE_SUBTREE, filter,
 				       (char **)(uintptr_t) inst->attrs, 0, NULL, NULL, &tv, 2, &res);
 		if (!is_connection_error(rc) || tries > 0) break;
 
-		/* The server went away under a pooled connection (restart): one fresh try. */
+		/*
+		 * The server went away under a pooled connection (restart): one try on another
+		 * connection. Not fr_connection_reconnect(): in FreeRADIUS 3.2 it connects and binds
+		 * with the pool's mutex held, so a slow or hung server would block every thread
+		 * that wants a connection, for up to net_timeout.
+		 */
 		if (res) ldap_msgfree(res);
 		res = NULL;
-		RDEBUG2("LDAP connection lost (%s), reconnecting", ldap_err2string(rc));
-		conn = fr_connection_reconnect(inst->pool, conn);
+		RDEBUG2("LDAP connection lost (%s), trying another one", ldap_err2string(rc));
+		fr_connection_close(inst->pool, conn, "connection lost");
+		conn = fr_connection_get(inst->pool);
 		if (!conn) {
 			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
 			return MIPKEY_BACKEND_DOWN;
