@@ -16,7 +16,7 @@
 #   radiusd_stop DIR                          # kill by recorded PID (idempotent)
 #
 # Only the values a test must change are rewritten (listen address and port, LDAP URI, pool
-# retry delay); everything else is the example configuration an operator gets.
+# retry delay unless RADIUSD_SHIPPED_POOL=1); everything else is the example configuration an operator gets.
 
 RADIUSD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RADIUSD_REPO_ROOT=$(cd "$RADIUSD_LIB_DIR/../.." && pwd)
@@ -94,8 +94,11 @@ radiusd_setup() {
     sed -e "s|@DIR@|$dir|g" -e "s|@LIBDIR@|$RADIUSD_MODULE_DIR|g" -e "s|@SECRET@|$secret|g" \
         "$RADIUSD_REPO_ROOT/tests/raddb/radiusd.conf.in" >"$dir/raddb/radiusd.conf" || return 1
     cp "$RADIUSD_REPO_ROOT/tests/raddb/eap.in" "$dir/raddb/mods-enabled/eap" || return 1
+    # RADIUSD_SHIPPED_POOL=1 keeps the shipped pool settings (tests/faults.sh measures them).
+    local retry='s|^\(\s*retry_delay = \).*|\11|'
+    [[ ${RADIUSD_SHIPPED_POOL:-0} = 1 ]] && retry='s|^$||'
     sed -e "s|^\(\s*server = \)\"ldap://127.0.0.1:389\"|\1\"ldap://127.0.0.1:$ldap_port\"|" \
-        -e "s|^\(\s*retry_delay = \).*|\11|" \
+        -e "$retry" \
         "$RADIUSD_REPO_ROOT/raddb/mods-available/mipkey" >"$dir/raddb/mods-enabled/mipkey" || return 1
     grep -q "ldap://127.0.0.1:$ldap_port" "$dir/raddb/mods-enabled/mipkey" ||
         { _radiusd_err "could not point mods-available/mipkey at the test LDAP"; return 1; }

@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tests/faults.sh - faults under load: steady MS-CHAPv2 traffic (right and wrong passwords,
+# several users) and Status-Server through the real servers while the backends fail:
+#
+#   LDAP:  slapd killed and restarted; slapd frozen (SIGSTOP) for FREEZE seconds, then thawed
+#          (FREEZE = 5, and 12 s: longer than the module's timeout = 5)
+#   DC:    the Samba AD DC stopped and started again under FreeRADIUS with backend = winbind
+#          and with backend = ntlm_auth (both inside the DC's mount namespace)
+#
+# FreeRADIUS runs the shipped raddb/mods-available/mipkey unchanged (RADIUSD_SHIPPED_POOL=1:
+# pool settings and retry_delay as shipped) apart from the LDAP URI and, for the DC, the
+# backend and domain. tests/lib/loadgen.py sends and checks the traffic; per second and per
+# stream it prints accepts, E=691 rejects, other rejects, fails (Access-Reject without
+# MS-CHAP-Error) and requests without an answer, then PASS/FAIL lines:
+#   * no wrong answer (an accept for a wrong password, E=691 for a right password);
+#   * recovery: first accept within 2 s of the backend answering again;
+#   * during the LDAP faults every request is answered within timeout + 1 = 6 s, and the
+#     control-list user and Status-Server within 1 s;
+#   * freeradius's open fds and RSS the same before and after (fds equal, RSS within 2 MB
+#     (after the same traffic has run once to warm up: talloc pools, libldap, OpenSSL caches).
+#
+# usage: tests/faults.sh [--short] [--no-dc] [--out FILE]
+#   --short   one fault of each kind (the CI suite, about 50 s); default: the long version
+#             (three of each) whose figures go to docs/faults.md
+#   --out F   also write the tables and checks to F
+# Run it under the suites' lock: flock /tmp/mipkey-suite.lock tests/faults.sh
+set -u
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO" || exit 1
+# shellcheck source=lib/slapd.sh
+source tests/lib/slapd.sh
+# shellcheck source=lib/radiusd.sh
+source tests/lib/radiusd.sh
+
+SHORT=0 DC=1 OUT=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--short) SHORT=1 ;;
+	--no-dc) DC=0 ;;
+	--out) OUT=$2; shift ;;
+	*) echo "usage: $0 [--short] [--no-dc] [--out FILE]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+LDAP_PORT=${LDAP_PORT:-38925}
+RADIUS_PORT=${RADIUS_PORT:-38920}
+DC_RADIUS_PORT=${DC_RADIUS_PORT:-38950}
+SECRET=mipkey-faults-secret
+PY=/usr/bin/python3
+WORK=$(mktemp -d /tmp/mflt.XXXXXX)
+failed=0
+export RADIUSD_SHIPPED_POOL=1
+
+cleanup() {
+	radiusd_stop "$WORK/radiusd" >/dev/null 2>&1
+	radiusd_stop "$WORK/rad-winbind" >/dev/null 2>&1
+	radiusd_stop "$WORK/rad-ntlm_auth" >/dev/null 2>&1
+	slapd_stop "$WORK/slapd" >/dev/null 2>&1
+	if [ -n "${DC_LOADED:-}" ]; then DC_STOP_KEEP="" dc_stop "$WORK/dc" >/dev/null 2>&1; fi
+	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { echo "${EPOCHREALTIME/,/.}"; }
+say() { echo "$*"; [ -n "$OUT" ] && echo "$*" >>"$OUT"; return 0; }
+event() { echo "$(now) $*" >>"$EVENTS"; }
+
+# fd count and RSS (kB) of a process
+fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# resources NAME PID BEFORE_FDS BEFORE_RSS : compares fds and RSS with the values before.
+resources() {
+	local name=$1 pid=$2 f0=$3 r0=$4 f1 r1
+	f1=$(fds "$pid") r1=$(rss "$pid")
+	say "    $name: fds $f0 -> $f1, RSS $r0 -> $r1 kB"
+	if [ "$f1" -le "$f0" ] && [ "$r1" -le $((r0 + 2048)) ]; then
+		say "PASS $name: fds not more than before ($f0 -> $f1), RSS within 2 MB ($r0 -> $r1 kB)"
+	else
+		say "FAIL $name: fds $f0 -> $f1, RSS $r0 -> $r1 kB (allowed: no more fds, RSS + 2048 kB)"
+		failed=1
+	fi
+}
+
+# report LOADFILE ARGS... : the loadgen report, into the output too.
+report() {
+	local rc
+	"$PY" tests/lib/loadgen.py report "$1" "$EVENTS" "${@:2}" >"$WORK/report.txt"
+	rc=$?
+	cat "$WORK/report.txt"
+	[ -n "$OUT" ] && cat "$WORK/report.txt" >>"$OUT"
+	[ $rc -eq 0 ] || failed=1
+}
+
+slapd_pid() { cat "$WORK/slapd/run/slapd.bgpid"; }
+
+########################################################################################
+# LDAP
+say "== LDAP backend: slapd killed and restarted, frozen, under load ($(date -u '+%F %T') UTC)"
+slapd_setup "$WORK/slapd" >/dev/null && slapd_start "$WORK/slapd" "$LDAP_PORT" 2>/dev/null &&
+	radiusd_setup "$WORK/radiusd" "$RADIUS_PORT" "$LDAP_PORT" "$SECRET" && radiusd_start "$WORK/radiusd" ||
+	{ echo "FAIL start slapd and freeradius"; tail -20 "$WORK/radiusd/log/radius.log"; exit 1; }
+RPID=$RADIUSD_PID
+say "    ldap pool as shipped: $(awk '/^\tldap \{/ { l = 1 } l && /pool \{/ { p = 1; next } p && /\}/ { exit } p { printf "%s ", $1 $2 $3 }' \
+	"$WORK/radiusd/raddb/mods-enabled/mipkey")"
+
+# Streams: two LDAP users, one control-list user (no LDAP), Status-Server.
+STREAMS=(
+	"ldap-alice,$RADIUS_PORT,mschap,10,alice,clientPass,wrongPass"
+	"ldap-heidi,$RADIUS_PORT,mschap,10,heidi,Grüße-密码,Grüße-密码!"
+	"control,$((RADIUS_PORT + 1)),mschap,5,ctl-cleartext,ctlPass,ctlPass2"
+	"status,$RADIUS_PORT,status,2"
+)
+LDAP_STREAMS="ldap-alice ldap-heidi"
+
+# Warm-up: the same traffic once, then the resources to compare.
+EVENTS=$WORK/events-warmup
+: >"$EVENTS"
+"$PY" tests/lib/loadgen.py run "$WORK/warmup.txt" 4 "$SECRET" "${STREAMS[@]}"
+sleep 1
+F0=$(fds "$RPID") R0=$(rss "$RPID")
+
+EVENTS=$WORK/events-ldap
+: >"$EVENTS"
+if [ $SHORT = 1 ]; then CYCLES=1 FREEZES="5 12"; else CYCLES=3 FREEZES="5 12 5 12 5"; fi
+duration=$((4 + CYCLES * 8 + 0))
+for f in $FREEZES; do duration=$((duration + f + 8)); done
+"$PY" tests/lib/loadgen.py run "$WORK/ldap.txt" "$duration" "$SECRET" "${STREAMS[@]}" &
+LOADPID=$!
+sleep 4
+for ((c = 0; c < CYCLES; c++)); do
+	event down $LDAP_STREAMS
+	slapd_stop "$WORK/slapd" >/dev/null 2>&1
+	sleep 3
+	slapd_start "$WORK/slapd" "$LDAP_PORT" 2>/dev/null || { say "FAIL slapd restart"; failed=1; }
+	event up $LDAP_STREAMS
+	sleep 5
+done
+for f in $FREEZES; do
+	event down $LDAP_STREAMS
+	kill -STOP "$(slapd_pid)"
+	sleep "$f"
+	kill -CONT "$(slapd_pid)"
+	event up $LDAP_STREAMS
+	sleep 8
+done
+wait $LOADPID
+sleep 2
+report "$WORK/ldap.txt" --recovery 2 --max-latency 6 --prompt control,status --prompt-latency 1
+resources "freeradius (LDAP backend)" "$RPID" "$F0" "$R0"
+grep -c "unreachable" "$WORK/radiusd/log/radius.log" | sed 's/^/    log lines "unreachable": /'
+grep -c "exhausted" "$WORK/radiusd/log/radius.log" | sed 's/^/    log lines "exhausted": /'
+radiusd_stop "$WORK/radiusd"
+slapd_stop "$WORK/slapd" >/dev/null 2>&1
+
+[ $DC = 1 ] || exit $failed
+exit $failed
