@@ -559,7 +559,10 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 		goto done;
 
 	default:
-		if (is_connection_error(rc) || rc == LDAP_TIMEOUT) {
+		if (rc == LDAP_TIMEOUT) {
+			RERROR("LDAP server %s unreachable: no answer within timeout (%u s)", inst->server,
+			       inst->search_timeout);
+		} else if (is_connection_error(rc)) {
 			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
 		} else {
 			RERROR("LDAP search on %s failed: %s", inst->server, ldap_err2string(rc));

@@ -22,8 +22,11 @@
 #     (after the same traffic has run once to warm up: talloc pools, libldap, OpenSSL caches).
 #
 # usage: tests/faults.sh [--short] [--no-dc] [--out FILE]
-#   --short   one fault of each kind (the CI suite, about 50 s); default: the long version
-#             (three of each) whose figures go to docs/faults.md
+#   --short   slapd killed once and frozen once for 12 s, the DC stopped once (tests/run runs
+#             "--short --no-dc", about 45 s); default: the long version (slapd killed 3 times,
+#             frozen 5, 12, 5, 12 and 5 s; the DC stopped 3 times) whose figures are in
+#             docs/faults.md
+#   --no-dc   without the DC part
 #   --out F   also write the tables and checks to F
 # Run it under the suites' lock: flock /tmp/mipkey-suite.lock tests/faults.sh
 set -u
@@ -68,6 +71,10 @@ trap 'exit 130' INT TERM
 now() { echo "${EPOCHREALTIME/,/.}"; }
 say() { echo "$*"; [ -n "$OUT" ] && echo "$*" >>"$OUT"; return 0; }
 event() { echo "$(now) $*" >>"$EVENTS"; }
+# logmark FILE : the number of lines of FILE now
+logmark() { wc -l <"$1"; }
+# logcount FILE FROM TO PATTERN : lines FROM+1..TO of FILE that match PATTERN
+logcount() { sed -n "$(($2 + 1)),$3p" "$1" | grep -c -- "$4"; }
 
 # fd count and RSS (kB) of a process
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
@@ -120,42 +127,118 @@ LDAP_STREAMS="ldap-alice ldap-heidi"
 # Warm-up: the same traffic once, then the resources to compare.
 EVENTS=$WORK/events-warmup
 : >"$EVENTS"
-"$PY" tests/lib/loadgen.py run "$WORK/warmup.txt" 4 "$SECRET" "${STREAMS[@]}"
+"$PY" tests/lib/loadgen.py run "$WORK/warmup.txt" 3 "$SECRET" "${STREAMS[@]}"
 sleep 1
 F0=$(fds "$RPID") R0=$(rss "$RPID")
 
 EVENTS=$WORK/events-ldap
 : >"$EVENTS"
-if [ $SHORT = 1 ]; then CYCLES=1 FREEZES="5 12"; else CYCLES=3 FREEZES="5 12 5 12 5"; fi
-duration=$((4 + CYCLES * 8 + 0))
-for f in $FREEZES; do duration=$((duration + f + 8)); done
+if [ $SHORT = 1 ]; then CYCLES=1 FREEZES="12" AFTER=5; else CYCLES=3 FREEZES="5 12 5 12 5" AFTER=8; fi
+duration=$((4 + CYCLES * (3 + AFTER)))
+for f in $FREEZES; do duration=$((duration + f + AFTER)); done
 "$PY" tests/lib/loadgen.py run "$WORK/ldap.txt" "$duration" "$SECRET" "${STREAMS[@]}" &
 LOADPID=$!
 sleep 4
+LOG=$WORK/radiusd/log/radius.log
+kill_unreach=0 kill_exh=0 frz_unreach=0 frz_exh=0
 for ((c = 0; c < CYCLES; c++)); do
 	event down $LDAP_STREAMS
+	m0=$(logmark "$LOG")
 	slapd_stop "$WORK/slapd" >/dev/null 2>&1
 	sleep 3
+	m1=$(logmark "$LOG")
+	kill_unreach=$((kill_unreach + $(logcount "$LOG" "$m0" "$m1" "unreachable")))
+	kill_exh=$((kill_exh + $(logcount "$LOG" "$m0" "$m1" "exhausted")))
 	slapd_start "$WORK/slapd" "$LDAP_PORT" 2>/dev/null || { say "FAIL slapd restart"; failed=1; }
 	event up $LDAP_STREAMS
-	sleep 5
+	sleep $AFTER
 done
 for f in $FREEZES; do
 	event down $LDAP_STREAMS
+	m0=$(logmark "$LOG")
 	kill -STOP "$(slapd_pid)"
 	sleep "$f"
 	kill -CONT "$(slapd_pid)"
+	m1=$(logmark "$LOG")
+	frz_unreach=$((frz_unreach + $(logcount "$LOG" "$m0" "$m1" "unreachable")))
+	frz_exh=$((frz_exh + $(logcount "$LOG" "$m0" "$m1" "exhausted")))
 	event up $LDAP_STREAMS
-	sleep 8
+	sleep $AFTER
 done
 wait $LOADPID
 sleep 2
 report "$WORK/ldap.txt" --recovery 2 --max-latency 6 --prompt control,status --prompt-latency 1
 resources "freeradius (LDAP backend)" "$RPID" "$F0" "$R0"
-grep -c "unreachable" "$WORK/radiusd/log/radius.log" | sed 's/^/    log lines "unreachable": /'
-grep -c "exhausted" "$WORK/radiusd/log/radius.log" | sed 's/^/    log lines "exhausted": /'
+# Defect 5: a pool whose connections are all busy (slapd frozen: running, connections open,
+# no answer) is logged as exhausted; a stopped slapd as unreachable, never as exhausted.
+say "    log while slapd was stopped: $kill_unreach \"unreachable\", $kill_exh \"exhausted\"; while frozen: $frz_unreach \"unreachable\", $frz_exh \"exhausted\""
+if [ "$kill_unreach" -gt 0 ] && [ "$kill_exh" -eq 0 ] && [ "$frz_exh" -gt 0 ]; then
+	say "PASS log: slapd stopped is \"unreachable\" (never \"exhausted\"), a pool busy with a frozen slapd is \"exhausted\""
+else
+	say "FAIL log: slapd stopped should give \"unreachable\" only, a frozen slapd's busy pool \"exhausted\""
+	failed=1
+fi
 radiusd_stop "$WORK/radiusd"
 slapd_stop "$WORK/slapd" >/dev/null 2>&1
 
 [ $DC = 1 ] || exit $failed
+
+########################################################################################
+# Domain controller: winbind and ntlm_auth
+# shellcheck source=lib/samba_dc.sh
+source tests/lib/samba_dc.sh
+say ""
+say "== DC backends (winbind, ntlm_auth): the Samba AD DC stopped and started again, under load"
+DC_LOADED=1
+dc_provision "$WORK/dc" >"$WORK/dc-provision.log" 2>&1 && dc_start "$WORK/dc" >>"$WORK/dc-provision.log" 2>&1 ||
+	{ say "FAIL DC provisioned and started"; tail -20 "$WORK/dc-provision.log"; exit 1; }
+cat >"$WORK/freeradius-in-dc" <<EOS
+#!/bin/sh
+exec nsenter --target "\$(cat '$WORK/dc/run/dc.bgpid')" --mount --wd="\$PWD" -- /usr/sbin/freeradius "\$@"
+EOS
+chmod +x "$WORK/freeradius-in-dc"
+dc_radiusd() {
+	local t=$1 port=$2 d="$WORK/rad-$1"
+	radiusd_setup "$d" "$port" 1 "$SECRET" || return 1
+	sed -i -e "s|^\(\s*backend = \)ldap|\1$t|" \
+	       -e "s|^\(\s*default_domain = \)\"\"|\1\"$SAMBA_DC_DOMAIN\"|" \
+	       -e "s|^\(\s*\)# config_file = /etc/samba/smb.conf|\1config_file = $WORK/dc/etc/smb.conf|" \
+	       "$d/raddb/mods-enabled/mipkey" || return 1
+	grep -q "backend = $t" "$d/raddb/mods-enabled/mipkey" || return 1
+	RADIUSD_BIN="$WORK/freeradius-in-dc" radiusd_start "$d"
+}
+dc_radiusd winbind "$DC_RADIUS_PORT" && WPID=$RADIUSD_PID &&
+	dc_radiusd ntlm_auth "$((DC_RADIUS_PORT + 10))" && NPID=$RADIUSD_PID ||
+	{ say "FAIL freeradius in the DC namespace"; exit 1; }
+STREAMS=(
+	"winbind-alice,$DC_RADIUS_PORT,mschap,5,alice,clientPass,wrongPass"
+	"ntlm_auth-alice,$((DC_RADIUS_PORT + 10)),mschap,5,alice,clientPass,wrongPass"
+	"winbind-status,$DC_RADIUS_PORT,status,2"
+)
+EVENTS=$WORK/events-dcwarm
+: >"$EVENTS"
+"$PY" tests/lib/loadgen.py run "$WORK/dcwarm.txt" 4 "$SECRET" "${STREAMS[@]}"
+sleep 1
+WF0=$(fds "$WPID") WR0=$(rss "$WPID") NF0=$(fds "$NPID") NR0=$(rss "$NPID")
+EVENTS=$WORK/events-dc
+: >"$EVENTS"
+if [ $SHORT = 1 ]; then CYCLES=1; else CYCLES=3; fi
+"$PY" tests/lib/loadgen.py run "$WORK/dc.txt" $((4 + CYCLES * 20)) "$SECRET" "${STREAMS[@]}" &
+LOADPID=$!
+sleep 4
+for ((c = 0; c < CYCLES; c++)); do
+	t0=$(now)
+	event down winbind-alice ntlm_auth-alice
+	DC_STOP_KEEP="$WPID $NPID" dc_stop "$WORK/dc" >>"$WORK/dc-provision.log" 2>&1
+	sleep 3
+	dc_start "$WORK/dc" >>"$WORK/dc-provision.log" 2>&1 || { say "FAIL DC restart"; failed=1; }
+	event up winbind-alice ntlm_auth-alice
+	say "    DC cycle $((c + 1)): stopped and started again in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
+	sleep $((17 - ${DC_START_SECONDS%.*} ))
+done
+wait $LOADPID
+sleep 2
+report "$WORK/dc.txt" --recovery 2 --max-latency 6 --prompt winbind-status --prompt-latency 1
+resources "freeradius (winbind backend)" "$WPID" "$WF0" "$WR0"
+resources "freeradius (ntlm_auth backend)" "$NPID" "$NF0" "$NR0"
 exit $failed
