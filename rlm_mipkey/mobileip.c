@@ -136,10 +136,9 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 	if (loaded < 0) return -1;
 	if (!loaded) {
 		if (had_cs) {
-			cf_log_err_cs(cs, "mobileip { } needs the project dictionary, and \"%s\" does not exist: "
-				      "set \"dictionary\" in mobileip { } to where make install put dictionary.mipkey, "
-				      "or add the line \"$INCLUDE dictionary.mipkey\" to %s/dictionary", file,
-				      get_radius_dir());
+			/* Short: FreeRADIUS cuts longer log lines. */
+			cf_log_err_cs(cs, "\"%s\" not found: add \"$INCLUDE dictionary.mipkey\" to %s/dictionary, "
+				      "or set dictionary in mobileip { }", file, get_radius_dir());
 			return -1;
 		}
 		WARN("%s: dictionary.mipkey is not loaded (\"%s\" does not exist): Mobile IP key distribution "
