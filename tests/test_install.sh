@@ -127,6 +127,20 @@ EOF
 		"$(grep -o 'MN and HA agree: yes' "$work/mipkey-client.log")"
 	[ "$rc" -eq 0 ] || tail -20 "$work/mipkey-client.log"
 
+	# HUP after a configuration file changed: the server re-reads its configuration and loads
+	# the virtual servers again; rlm_mipkey is not HUP-safe, so it is kept (not instantiated
+	# again) and so are the attributes it read. Keys are still handed out.
+	touch -d "@$(($(date +%s) + 5))" "$RADDB/sites-available/mipkey"
+	kill -HUP "$rpid"
+	for i in $(seq 1 30); do grep -q 'HUP - loading modules' /var/log/freeradius/radius.log 2>/dev/null && break; sleep 0.1; done
+	check "HUP with a changed file: configuration re-read" yes \
+		"$(grep -q 'HUP - Re-reading configuration files' /var/log/freeradius/radius.log && echo yes || echo no)"
+	mipkey-client --server "127.0.0.1:$MIPKEY_PORT" --secret "$SECRET" --nai alice@mipkey.test \
+		--password clientPass --mn-ha-spi 256 >"$work/mipkey-client-hup.log" 2>&1
+	rc=$?
+	check "mipkey-client on 1645 after the HUP: exit 0, MN and HA agree" "0 MN and HA agree: yes" \
+		"$rc $(grep -o 'MN and HA agree: yes' "$work/mipkey-client-hup.log")"
+
 	# The stock default site still answers on 1812 (any answer: the stock users file has no user).
 	out=$(printf 'User-Name = "nobody"\nUser-Password = "x"\nMessage-Authenticator = 0x00\n' |
 		radclient -r 1 -t 3 127.0.0.1:1812 auth "$SECRET" 2>&1)
