@@ -135,6 +135,11 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 	loaded = mobileip_dictionary_load(cs, log_prefix, &file);
 	if (loaded < 0) return -1;
 	if (!loaded) {
+		if (had_cs && !*file) {
+			cf_log_err_cs(cs, "dictionary is \"\": add \"$INCLUDE dictionary.mipkey\" to %s/dictionary",
+				      get_radius_dir());
+			return -1;
+		}
 		if (had_cs) {
 			/* Short: FreeRADIUS cuts longer log lines. */
 			cf_log_err_cs(cs, "\"%s\" not found: add \"$INCLUDE dictionary.mipkey\" to %s/dictionary, "
