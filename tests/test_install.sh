@@ -132,7 +132,7 @@ EOF
 	# again) and so are the attributes it read. Keys are still handed out.
 	touch -d "@$(($(date +%s) + 5))" "$RADDB/sites-available/mipkey"
 	kill -HUP "$rpid"
-	for i in $(seq 1 30); do grep -q 'HUP - loading modules' /var/log/freeradius/radius.log 2>/dev/null && break; sleep 0.1; done
+	for _ in $(seq 1 30); do grep -q 'HUP - loading modules' /var/log/freeradius/radius.log 2>/dev/null && break; sleep 0.1; done
 	check "HUP with a changed file: configuration re-read" yes \
 		"$(grep -q 'HUP - Re-reading configuration files' /var/log/freeradius/radius.log && echo yes || echo no)"
 	mipkey-client --server "127.0.0.1:$MIPKEY_PORT" --secret "$SECRET" --nai alice@mipkey.test \
