@@ -44,13 +44,13 @@ SECRET=testing123	# Debian's stock clients.conf: client localhost
 # Stage 3: inside the private network + PID namespace (PID 1 here): slapd, freeradius, clients.
 # ---------------------------------------------------------------------------------------------
 servers_and_clients() {
-	local work=$1 rpid="" i out rc
+	local work=$1 rpid="" out rc
 	# shellcheck source=lib/slapd.sh
 	source tests/lib/slapd.sh
 	stop_servers() {
 		if [ -n "$rpid" ] && kill -0 "$rpid" 2>/dev/null; then
 			kill "$rpid"
-			for i in $(seq 1 50); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+			for _ in $(seq 1 50); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
 			kill -9 "$rpid" 2>/dev/null
 		fi
 		[ -n "$rpid" ] && wait "$rpid" 2>/dev/null
@@ -72,7 +72,7 @@ servers_and_clients() {
 	# README: "systemctl restart freeradius". Here: what the systemd unit runs, freeradius -f.
 	freeradius -f </dev/null >"$work/freeradius.out" 2>&1 &
 	rpid=$!
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		kill -0 "$rpid" 2>/dev/null || break
 		out=$(ss -Huln 2>/dev/null)
 		if grep -q ":$MIPKEY_PORT " <<<"$out" && grep -q ":1812 " <<<"$out"; then break; fi
