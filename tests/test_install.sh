@@ -159,7 +159,7 @@ EOF
 # Stage 2: inside the private mount namespace: the README's steps, then stage 3, then -XC checks.
 # ---------------------------------------------------------------------------------------------
 in_mount_ns() {
-	local work=$1 d m
+	local work=$1 d m rc
 	# The copy of the stock configuration over the real one, overlays, tmpfs.
 	cp -a "$RADDB" "$work/raddb" && mount --bind "$work/raddb" "$RADDB" ||
 		{ fail "private /etc/freeradius/3.0" "bind mount failed"; return 1; }
@@ -174,10 +174,17 @@ in_mount_ns() {
 
 	# README's steps up to the systemctl line, as one bash script (stops at the first error),
 	# from the clean copy of the repository.
-	if (cd "$work/src" && bash -e -x "$work/steps.sh") >"$work/steps.log" 2>&1; then
+	# At most STEPS_TIMEOUT seconds (normally about 25): configure downloads FreeRADIUS's
+	# source package from Debian's mirror, and apt-get can hang on a mirror that stops answering.
+	(cd "$work/src" && timeout "${STEPS_TIMEOUT:-600}" bash -e -x "$work/steps.sh") >"$work/steps.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		pass "README install steps (tools/install-deps ... freeradius -XC) ran without error"
+	elif [ "$rc" -eq 124 ]; then
+		fail "README install steps" "not done after ${STEPS_TIMEOUT:-600} s (Debian's mirror not answering configure's apt-get?)"
+		tail -5 "$work/steps.log"; return 1
 	else
-		fail "README install steps" "see below"; tail -40 "$work/steps.log"; return 1
+		fail "README install steps" "exit status $rc, see below"; tail -40 "$work/steps.log"; return 1
 	fi
 	check "make install put rlm_mipkey.so in /usr/lib/freeradius" yes \
 		"$([ -f /usr/lib/freeradius/rlm_mipkey.so ] && echo yes || echo no)"
