@@ -221,8 +221,15 @@ def report(out, events, args):
             failed += 1
 
     # Per second and per stream: accepts, rejects by error, fails, no answers.
-    print("second  " + "  ".join(f"{s:>28}" for s in streams) + "   events")
+    # rcvd: answers received in that second, all streams (0 = the server was silent);
+    # maxlat: the slowest answer to a request sent in that second, all streams.
+    print("second  " + "  ".join(f"{s:>28}" for s in streams) + "   rcvd maxlat   events")
     print("        " + "  ".join(f"{'acc rej691 oth fail none':>28}" for s in streams))
+    rcvd = {}
+    for r in recs:
+        if r[4] is not None:
+            k = int(r[0] + r[4] - t_start)
+            rcvd[k] = rcvd.get(k, 0) + 1
     last = int(recs[-1][0] - t_start)
     for sec in range(last + 1):
         cells = []
@@ -236,7 +243,10 @@ def report(out, events, args):
                     c[k] += 1
             cells.append(f"{c['accept']:>7} {c['reject_E=691']:>6} {c['other']:>3} {c['fail']:>4} {c['none']:>4}")
         ev = " ".join(f"{w} {','.join(x)}" for (t, w, x) in evs if int(t - t_start) == sec)
-        print(f"{sec:>6}  " + "  ".join(f"{c:>28}" for c in cells) + ("   " + ev if ev else ""))
+        lat = [r[4] for r in recs if int(r[0] - t_start) == sec]
+        ml = "-" if not lat else ("none" if None in lat else f"{max(lat):.2f}")
+        print(f"{sec:>6}  " + "  ".join(f"{c:>28}" for c in cells) + f"   {rcvd.get(sec, 0):>4} {ml:>6}"
+              + ("   " + ev if ev else ""))
 
     # No wrong answer.
     wrong = [r for r in recs if (r[2] == "wrong" and r[3] == "accept") or (r[2] == "right" and r[3] == "reject_E=691")]
