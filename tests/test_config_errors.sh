@@ -54,4 +54,15 @@ case_err default-profile-unknown 'Unknown default_profile "juniper"' \
     's/^\(\s*default_profile = \).*/\1juniper/'
 case_err filter-template-bad 'Invalid filter' 's/^\(\s*filter = \).*/\1"(uid=%x)"/'
 
+# Not an error, a warning (issue 8, defect 4): an LDAP pool as large as the thread pool lets a
+# hung LDAP server hold every thread. The shipped configuration gives none.
+check "shipped pool max: no pool-size warning" 0 "$(grep -c 'is not below thread pool max_servers' <<<"$out")"
+dir="$WORK/pool-max"
+cp -a "$WORK/base" "$dir"
+sed -i "s|$WORK/base|$dir|g" "$dir/raddb/radiusd.conf"
+sed -i '/^\tldap {/,/^\t}/ s/^\(\s*max = \).*/\116/' "$dir/$MOD"
+wout=$(freeradius -XC -d "$dir/raddb" 2>&1)
+check "pool max = thread max_servers (16): starts, with a warning naming both" 1 \
+    "$(grep -c 'pool max (16) is not below thread pool max_servers (16)' <<<"$wout")"
+
 [[ $FAILED -eq 0 ]]
