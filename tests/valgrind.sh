@@ -103,7 +103,8 @@ vg_stop() {
 # the logs of its children, ntlm_auth, are ignored: not ours).
 analyse() {
 	local name=$1 dir=$2 log
-	log=$(grep -l "/usr/sbin/freeradius -f -s" "$dir"/log/valgrind.*.log | head -1)
+	# the largest: freeradius itself (a forked child of it writes a short log of its own)
+	log=$(ls -S $(grep -l "/usr/sbin/freeradius -f -s" "$dir"/log/valgrind.*.log) 2>/dev/null | head -1)
 	[ -n "$log" ] || { say "FAIL $name: no valgrind log"; failed=1; return; }
 	"$PY" - "$name" "$log" "$REPO" >"$WORK/analyse-$name.txt" <<'EOF'
 import glob, os, re, sys
