@@ -752,13 +752,13 @@ int old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(uint8_t cons
  *	The server side of RFC 2759 section 7: is this Change-Password from someone who
  *	knows the old password?
  *	IN:  old_hash (16), pw_block (516), encrypted_hash (16)
- *	OUT: new_hash (16)
+ *	OUT: new_hash (16), *new_password_len
  *	Returns 1 yes, 0 no, -1 error.
  */
 int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
 				   uint8_t const pw_block[MSCHAPV2_PW_BLOCK_LEN],
 				   uint8_t const encrypted_hash[MSCHAPV2_HASH_LEN],
-				   uint8_t new_hash[MSCHAPV2_HASH_LEN])
+				   uint8_t new_hash[MSCHAPV2_HASH_LEN], size_t *new_password_len)
 {
 	uint8_t	password[MSCHAPV2_MAX_PASSWORD_OCTETS];
 	uint8_t	expected[MSCHAPV2_HASH_LEN];
@@ -766,6 +766,7 @@ int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
 	int	ret = -1, rc;
 
 	memset(new_hash, 0, MSCHAPV2_HASH_LEN);
+	*new_password_len = 0;
 	if (!crypto_ok()) return -1;
 
 	rc = decrypt_pw_block_with_password_hash(pw_block, old_hash, password, &len);
@@ -777,6 +778,7 @@ int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
 	    old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(old_hash, new_hash, expected) < 0) goto done;
 
 	ret = (CRYPTO_memcmp(expected, encrypted_hash, sizeof(expected)) == 0) ? 1 : 0;
+	if (ret == 1) *new_password_len = len;
 
 done:
 	if (ret != 1) OPENSSL_cleanse(new_hash, MSCHAPV2_HASH_LEN);

@@ -163,14 +163,15 @@ int old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(uint8_t cons
  * Encrypted-Hash with OldNtPasswordHashEncryptedWithNewNtPasswordHash (8.12) in
  * constant time. A match proves the peer knows the old and the new password.
  * IN:  old_hash (16, k from the directory), pw_block (516), encrypted_hash (16, as received)
- * OUT: new_hash (16, the new k; zero unless the result is 1)
+ * OUT: new_hash (16, the new k; zero unless the result is 1), *new_password_len (octets of
+ *      UTF-16LE, 0 to 512: lets the caller refuse an empty password)
  * Returns 1 match, 0 mismatch (wrong old password, or a block that does not decrypt to
  * a valid length), -1 error.
  */
 int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
 				   uint8_t const pw_block[MSCHAPV2_PW_BLOCK_LEN],
 				   uint8_t const encrypted_hash[MSCHAPV2_HASH_LEN],
-				   uint8_t new_hash[MSCHAPV2_HASH_LEN]);
+				   uint8_t new_hash[MSCHAPV2_HASH_LEN], size_t *new_password_len);
 
 /*
  * The name that goes into ChallengeHash: strips a leading "DOMAIN\" and a

@@ -94,6 +94,7 @@ radiusd_setup() {
     cp "$RADIUSD_REPO_ROOT/tests/raddb/eap.in" "$dir/raddb/mods-enabled/eap" || return 1
     sed -e "s|^\(\s*server = \)\"ldap://127.0.0.1:389\"|\1\"ldap://127.0.0.1:$ldap_port\"|" \
         -e "s|^\(\s*retry_delay = \).*|\11|" \
+        -e "s|^\(\s*password_change = \)no|\1yes|" \
         "$RADIUSD_REPO_ROOT/raddb/mods-available/mipkey" >"$dir/raddb/mods-enabled/mipkey" || return 1
     grep -q "ldap://127.0.0.1:$ldap_port" "$dir/raddb/mods-enabled/mipkey" ||
         { _radiusd_err "could not point mods-available/mipkey at the test LDAP"; return 1; }

@@ -387,27 +387,28 @@ static void test_password_change(void)
 	rc = old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(old, h, enc);
 	check_hex("8.12 OldNtPasswordHashEncryptedWithNewNtPasswordHash", "6BCF9BDD9BA1C639331D89A3B3A11A43", enc, 16);
 
-	rc = mschapv2_check_password_change(old, block, enc, newh);
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
 	check_int("check_password_change right old password: 1", 1, rc);
+	check_int("check_password_change hands back the new password's length", 30, (int) wlen);
 	check_hex("check_password_change hands back the new k", "6B350BF1FE97DD4DB7160632119F1FF1", newh, 16);
 
 	enc[15] ^= 0x01;
-	rc = mschapv2_check_password_change(old, block, enc, newh);
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
 	check_int("check_password_change Encrypted-Hash last bit flipped: 0", 0, rc);
 	check_hex("check_password_change mismatch: new k zeroed", "00000000000000000000000000000000", newh, 16);
 	enc[15] ^= 0x01;
 
 	memcpy(wrong, old, 16);
 	wrong[0] ^= 0x01;
-	rc = mschapv2_check_password_change(wrong, block, enc, newh);
+	rc = mschapv2_check_password_change(wrong, block, enc, newh, &wlen);
 	check_int("check_password_change wrong old hash: 0", 0, rc);
 
 	block[3] ^= 0x01;	/* inside the fill: still decrypts to the same password */
-	rc = mschapv2_check_password_change(old, block, enc, newh);
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
 	check_int("check_password_change fill octet changed: still 1", 1, rc);
 	block[3] ^= 0x01;
 	block[MSCHAPV2_PW_BLOCK_LEN - 5] ^= 0x01;	/* last octet of the password */
-	rc = mschapv2_check_password_change(old, block, enc, newh);
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
 	check_int("check_password_change password octet changed: 0", 0, rc);
 
 	unhex(cpw_block_256, block, sizeof(block));
@@ -417,7 +418,7 @@ static void test_password_change(void)
 	rc = nt_password_hash_utf16le(pw, len, h);
 	check_hex("8.3 NT hash of the 256-character password", "6A3859662A1F31AFC3684DD4E99DFC5D", h, 16);
 	unhex("375E385EC2C034AF0E722B88328D8E1C", enc, 16);
-	check_int("check_password_change 256-character password: 1", 1, mschapv2_check_password_change(old, block, enc, newh));
+	check_int("check_password_change 256-character password: 1", 1, mschapv2_check_password_change(old, block, enc, newh, &wlen));
 
 	unhex(cpw_block_empty, block, sizeof(block));
 	len = 99;
@@ -430,7 +431,7 @@ static void test_password_change(void)
 	rc = decrypt_pw_block_with_password_hash(block, old, pw, &len);
 	check_int("8.10 odd length field (13): 1", 1, rc);
 	check_int("8.10 odd length field: length 0", 0, (int) len);
-	check_int("check_password_change odd length field: 0", 0, mschapv2_check_password_change(old, block, enc, newh));
+	check_int("check_password_change odd length field: 0", 0, mschapv2_check_password_change(old, block, enc, newh, &wlen));
 
 	unhex(cpw_block_big, block, sizeof(block));
 	rc = decrypt_pw_block_with_password_hash(block, old, pw, &len);
