@@ -34,7 +34,7 @@ typedef struct {
 	size_t		account_len;
 	char const	*as_sent;	//!< name as the client sent it
 	size_t		as_sent_len;
-	char const	*hash_name;	//!< name that goes into ChallengeHash
+	char const	*hash_name;	//!< the one ChallengeHash name a verifying backend uses
 	size_t		hash_name_len;
 	char const	*domain;	//!< the "DOMAIN" of "DOMAIN\user", or NULL
 	size_t		domain_len;
@@ -87,6 +87,10 @@ typedef struct {
 	uint8_t		peer_challenge[MSCHAPV2_CHALLENGE_LEN];
 	uint8_t		nt_response[MSCHAPV2_NT_RESPONSE_LEN];	//!< made with the NEW password
 	uint8_t		pw_block[MSCHAPV2_PW_BLOCK_LEN];	//!< NewPasswordEncryptedWithOldNtPasswordHash
+	/** Where k is local: the ChallengeHash of each name the NT-Response may be made with
+	 *  (the module's hash_username choice), for a backend to check it before it writes. */
+	uint8_t		challenge_hash[2][MSCHAPV2_CHALLENGE_HASH_LEN];
+	int		n_challenge_hash;
 } mipkey_cpw_t;
 
 typedef struct {
@@ -108,6 +112,9 @@ typedef struct {
 					   mipkey_cpw_t const *cpw, mipkey_key_t *out);
 	/** Optional: false if this instance is configured not to change passwords. */
 	bool		(*password_change_enabled)(void const *instance);
+	/** The backend verifies the response itself (a domain controller): every try with a
+	 *  wrong ChallengeHash name counts as a bad password there, so it gets exactly one. */
+	bool		verifies_response;
 } mipkey_backend_t;
 
 extern mipkey_backend_t const mipkey_backend_ldap;

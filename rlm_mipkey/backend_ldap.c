@@ -47,6 +47,7 @@ typedef struct {
 	bool			fetch_aaa_sa;
 	char const		*attrs[9];
 	char const		*log_prefix;
+	CONF_SECTION		*cs;			//!< the ldap { } section: holds the pool's stats
 	fr_connection_pool_t	*pool;
 } ldap_inst_t;
 
@@ -68,7 +69,7 @@ static CONF_PARSER const ldap_config[] = {
 	{ "server", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED, ldap_inst_t, server), NULL },
 	{ "identity", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, identity), "" },
 	{ "password", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_SECRET, ldap_inst_t, password), "" },
-	{ "base_dn", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED, ldap_inst_t, base_dn), NULL },
+	{ "base_dn", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED | PW_TYPE_NOT_EMPTY, ldap_inst_t, base_dn), NULL },
 	{ "filter", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, filter),
 	  "(&(objectClass=sambaSamAccount)(uid=%u))" },
 	{ "nt_hash_attribute", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, ldap_inst_t, nt_hash_attribute),
@@ -187,6 +188,23 @@ static bool is_set(char const *option)
 	return option && *option;
 }
 
+/*
+ * No connection from the pool: every connection busy (the pool is at its max while the
+ * server may be fine, only slow or the load high) is not the same as a server that cannot
+ * be reached, and the operator's remedy differs.
+ */
+static void log_no_connection(ldap_inst_t const *inst, REQUEST *request)
+{
+	fr_connection_pool_stats_t const *st = fr_connection_pool_stats(inst->cs);
+
+	if (st && st->num > 0 && st->active >= st->num && st->last_at_max >= time(NULL) - 1) {
+		RERROR("LDAP connection pool for %s exhausted: all %u connections are busy (raise pool { max }, "
+		       "or the server answers slowly)", inst->server, st->num);
+		return;
+	}
+	RERROR("LDAP server %s unreachable: no connection could be opened", inst->server);
+}
+
 static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance)
 {
 	ldap_inst_t	*inst;
@@ -206,6 +224,18 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 	if (cf_section_parse(cs, inst, ldap_config) < 0) return -1;
 
 	inst->log_prefix = talloc_typed_asprintf(inst, "%s ldap", log_prefix);
+	inst->cs = cs;
+
+	/* A base_dn that is not a DN would make every search fail: say so now. */
+	{
+		LDAPDN dn = NULL;
+
+		if (ldap_str2dn(inst->base_dn, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+			cf_log_err_cs(cs, "Invalid base_dn \"%s\": not an LDAP DN (RFC 4514)", inst->base_dn);
+			return -1;
+		}
+		ldap_dnfree(dn);
+	}
 
 	if (rfc4515_check_filter_template(inst->filter, &err) < 0) {
 		cf_log_err_cs(cs, "Invalid filter \"%s\": %s", inst->filter, err);
@@ -480,7 +510,7 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 
 	conn = fr_connection_get(inst->pool);
 	if (!conn) {
-		RERROR("LDAP server %s unreachable: no connection could be opened", inst->server);
+		log_no_connection(inst, request);
 		return MIPKEY_BACKEND_DOWN;
 	}
 

@@ -217,4 +217,5 @@ mipkey_backend_t const mipkey_backend_ntlm_auth = {
 	.name		= "ntlm_auth",
 	.instantiate	= ntlm_auth_instantiate,
 	.lookup		= ntlm_auth_lookup,
+	.verifies_response = true,
 };

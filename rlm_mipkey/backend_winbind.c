@@ -165,4 +165,5 @@ mipkey_backend_t const mipkey_backend_winbind = {
 	.name		= "winbind",
 	.instantiate	= winbind_instantiate,
 	.lookup		= winbind_lookup,
+	.verifies_response = true,
 };

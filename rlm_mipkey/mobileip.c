@@ -57,6 +57,8 @@ static const CONF_PARSER mobileip_config[] = {
 	{ "return_master_key", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, mobileip_inst_t, return_master_key), "no" },
 	{ "default_profile", FR_CONF_OFFSET(PW_TYPE_STRING, mobileip_inst_t, default_profile_name), "mipkey" },
 	{ "replay_window", FR_CONF_OFFSET(PW_TYPE_INTEGER, mobileip_inst_t, replay_window), "7" },
+	{ "require_message_authenticator", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, mobileip_inst_t,
+							  require_message_authenticator), "yes" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -647,6 +649,22 @@ static rlm_rcode_t check_aaa_sa(REQUEST *request, mipkey_auth_t const *auth, mip
 	return RLM_MODULE_OK;
 }
 
+/*
+ * BlastRADIUS (CVE-2024-3596): a forged Access-Accept needs a request without a valid
+ * Message-Authenticator. FreeRADIUS drops a request whose Message-Authenticator is wrong, so
+ * one that is present was valid. An inner-tunnel request (PEAP, TTLS) is as signed as the
+ * outer request that carried it.
+ */
+static bool has_message_authenticator(REQUEST *request)
+{
+	REQUEST *r;
+
+	for (r = request; r; r = r->parent) {
+		if (r->packet && fr_pair_find_by_num(r->packet->vps, PW_MESSAGE_AUTHENTICATOR, 0, TAG_ANY)) return true;
+	}
+	return false;
+}
+
 rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
 			   uint8_t const master_key[MSCHAPV2_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa)
 {
@@ -655,6 +673,7 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	mobileip_profile_t const	*profile;
 	CONF_SECTION			*client_cs = request->client ? request->client->cs : NULL;
 	VALUE_PAIR			*blob, *key_request, *vps = NULL;
+	bool				keys_requested;
 	uint8_t const			*aaa_key = master_key;		/* aaa_key = mschapv2: k'' */
 	size_t				aaa_key_len = MSCHAPV2_HASH_LEN;
 	rlm_rcode_t			rcode;
@@ -664,59 +683,78 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	r.return_skey = inst->return_skey;
 	r.return_master_key = inst->return_master_key;
 
-	/* A client with a bad profile is a configuration error: fail, not reject. */
-	profile = client_profile(inst, request, client_cs);
-	if (!profile || client_bool(request, client_cs, "mipkey_return_skey", &r.return_skey) < 0 ||
+	blob = request_attr(request, "Mipkey-Registration-Request");
+	key_request = request_attr(request, "Mipkey-Key-Request");
+	keys_requested = blob || key_request || first_request_attr(request, mn_ha_spi_attrs + 1);
+
+	/* A client with a bad profile is a configuration error: its key requests fail, not reject. */
+	if (client_bool(request, client_cs, "mipkey_return_skey", &r.return_skey) < 0 ||
 	    client_bool(request, client_cs, "mipkey_return_master_key", &r.return_master_key) < 0) {
 		return RLM_MODULE_FAIL;
 	}
-
-	blob = request_attr(request, "Mipkey-Registration-Request");
-	key_request = request_attr(request, "Mipkey-Key-Request");
-	if (blob) {
-		if (key_request) RDEBUG2("Mipkey-Registration-Request present: ignoring Mipkey-Key-Request");
-		rcode = from_rrq(inst, request, blob, auth, &kr, &r);
-	} else if (key_request || first_request_attr(request, mn_ha_spi_attrs + 1)) {
-		rcode = from_attributes(request, key_request, auth, &kr, &r);
-	} else {
+	profile = client_profile(inst, request, client_cs);
+	if (!profile) return keys_requested ? RLM_MODULE_FAIL : RLM_MODULE_NOOP;
+	/* Skey and k'' go to every accepted request of a client configured for them: the seed's
+	 * home agent forwards only the challenge and the response. */
+	if (!keys_requested && !r.return_skey && !r.return_master_key && !profile->sends_master_key) {
 		return RLM_MODULE_NOOP;
 	}
-	if (rcode != RLM_MODULE_OK) goto done;
-
-	if (kr.requested_lifetime == 0) {
-		rcode = refuse(request, RLM_MODULE_REJECT, "requested lifetime 0: a deregistration gets no keys");
-		goto done;
+	if (inst->require_message_authenticator && !has_message_authenticator(request)) {
+		return refuse(request, RLM_MODULE_REJECT, "the request has no Message-Authenticator: Mobile IP keys, "
+			      "Skey and k'' are sent only to signed requests (require_message_authenticator)");
 	}
-	r.lifetime = kr.requested_lifetime < inst->max_lifetime ? kr.requested_lifetime : inst->max_lifetime;
-	r.algorithm = inst->algorithm;
-	r.replay_method = inst->replay_method;
 	memcpy(r.master_key, master_key, sizeof(r.master_key));
 
-	if (inst->aaa_key_source == MOBILEIP_AAA_KEY_LDAP) {
-		rcode = check_aaa_sa(request, auth, aaa_sa, &kr, &r);
+	if (keys_requested) {
+		if (blob) {
+			if (key_request) RDEBUG2("Mipkey-Registration-Request present: ignoring Mipkey-Key-Request");
+			rcode = from_rrq(inst, request, blob, auth, &kr, &r);
+		} else {
+			rcode = from_attributes(request, key_request, auth, &kr, &r);
+		}
 		if (rcode != RLM_MODULE_OK) goto done;
-		aaa_key = aaa_sa->key;
-		aaa_key_len = aaa_sa->key_len;
-		r.aaa_spi = aaa_sa->spi;	/* the KeyGen Replies name the association used */
+
+		if (kr.requested_lifetime == 0) {
+			rcode = refuse(request, RLM_MODULE_REJECT, "requested lifetime 0: a deregistration gets no keys");
+			goto done;
+		}
+		r.lifetime = kr.requested_lifetime < inst->max_lifetime ? kr.requested_lifetime : inst->max_lifetime;
+		r.algorithm = inst->algorithm;
+		r.replay_method = inst->replay_method;
+
+		if (inst->aaa_key_source == MOBILEIP_AAA_KEY_LDAP) {
+			rcode = check_aaa_sa(request, auth, aaa_sa, &kr, &r);
+			if (rcode != RLM_MODULE_OK) goto done;
+			aaa_key = aaa_sa->key;
+			aaa_key_len = aaa_sa->key_len;
+			r.aaa_spi = aaa_sa->spi;	/* the KeyGen Replies name the association used */
+		}
+
+		rcode = RLM_MODULE_FAIL;
+		if (compute_keys(request, &r, &kr, aaa_key, aaa_key_len) < 0) {
+			RERROR("Mobile IP key derivation failed (OpenSSL error)");
+			goto done;
+		}
+		RDEBUG2("Mobile IP: MN-HA key %s (SPI %u), MN-FA key %s (SPI %u), lifetime %u, profile %s",
+			r.mn_ha ? "yes" : "no", r.mn_ha_spi, r.mn_fa ? "yes" : "no", r.mn_fa_spi, r.lifetime,
+			profile->name);
+
+		if (profile->reply(request, &vps, &r) < 0) goto done;
+		if (profile->sends_keygen_replies &&
+		    ((r.mn_ha && mobileip_add_octets(request, &vps, "Mipkey-MN-HA-KeyGen-Reply", r.mn_ha_keygen_reply,
+						     r.mn_ha_keygen_reply_len) < 0) ||
+		     (r.mn_fa && mobileip_add_octets(request, &vps, "Mipkey-MN-FA-KeyGen-Reply", r.mn_fa_keygen_reply,
+						     r.mn_fa_keygen_reply_len) < 0))) goto done;
 	}
 
 	rcode = RLM_MODULE_FAIL;
-	if (compute_keys(request, &r, &kr, aaa_key, aaa_key_len) < 0 ||
-	    mip_skey(r.master_key, auth->auth_challenge, MSCHAPV2_CHALLENGE_LEN, auth->nt_response, r.skey) < 0) {
-		RERROR("Mobile IP key derivation failed (OpenSSL error)");
-		goto done;
+	if (r.return_skey) {
+		if (mip_skey(r.master_key, auth->auth_challenge, MSCHAPV2_CHALLENGE_LEN, auth->nt_response, r.skey) < 0) {
+			RERROR("Skey derivation failed (OpenSSL error)");
+			goto done;
+		}
+		if (mobileip_add_octets(request, &vps, "Mipkey-Skey", r.skey, sizeof(r.skey)) < 0) goto done;
 	}
-	RDEBUG2("Mobile IP: MN-HA key %s (SPI %u), MN-FA key %s (SPI %u), lifetime %u, profile %s",
-		r.mn_ha ? "yes" : "no", r.mn_ha_spi, r.mn_fa ? "yes" : "no", r.mn_fa_spi, r.lifetime, profile->name);
-
-	if (profile->reply(request, &vps, &r) < 0) goto done;
-	if (profile->sends_keygen_replies &&
-	    ((r.mn_ha && mobileip_add_octets(request, &vps, "Mipkey-MN-HA-KeyGen-Reply", r.mn_ha_keygen_reply,
-					     r.mn_ha_keygen_reply_len) < 0) ||
-	     (r.mn_fa && mobileip_add_octets(request, &vps, "Mipkey-MN-FA-KeyGen-Reply", r.mn_fa_keygen_reply,
-					     r.mn_fa_keygen_reply_len) < 0))) goto done;
-	if (r.return_skey &&
-	    mobileip_add_octets(request, &vps, "Mipkey-Skey", r.skey, sizeof(r.skey)) < 0) goto done;
 	if ((r.return_master_key || profile->sends_master_key) &&
 	    mobileip_add_octets(request, &vps, "Mipkey-Master-Key", r.master_key, sizeof(r.master_key)) < 0) goto done;
 

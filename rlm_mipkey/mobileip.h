@@ -4,8 +4,8 @@
  *		after a successful MS-CHAPv2 check.
  *
  * The glue (rlm_mipkey.c) calls mobileip_reply() with k'' (the RFC 3079 master key) and the
- * user's AAA security association from the backend, if any, when the Access-Request carries
- * Mipkey-Registration-Request or Mipkey-Key-Request. This file
+ * user's AAA security association from the backend, if any, after every successful check.
+ * This file
  * reads what the mobile node asked for (the Registration Request, or the attributes),
  * computes nonces and keys, and lets the client's reply profile (profile.h) turn them into
  * reply attributes.
@@ -36,6 +36,7 @@ typedef struct {
 	bool				return_master_key;
 	char const			*default_profile_name;
 	uint32_t			replay_window;		//!< seconds, 0 = off (RRQ Identification)
+	bool				require_message_authenticator;	//!< keys, Skey, k'' only to signed requests
 
 	mobileip_aaa_key_t		aaa_key_source;
 	uint16_t			algorithm;		//!< RFC3957_ALG_*
@@ -90,12 +91,16 @@ bool mobileip_requested(REQUEST *request);
 
 /*
  * After the MS-CHAPv2 check succeeded: checks the key request, computes the keys and adds
- * the client's profile attributes to the reply. Returns RLM_MODULE_OK, or
+ * the client's profile attributes to the reply, and Skey / k'' where the client is
+ * configured for them (with or without a key request). Returns RLM_MODULE_NOOP when there
+ * is nothing to add, RLM_MODULE_OK, or
  * RLM_MODULE_INVALID (malformed request) / RLM_MODULE_REJECT (a request that cannot be
  * granted) with a log line and a Reply-Message, or RLM_MODULE_FAIL (configuration or
  * internal error). Adds no key attribute unless it returns RLM_MODULE_OK.
  * aaa_sa: the user's AAA security association from the backend (NULL or !present: none);
- * used with aaa_key = ldap, whose requests must name its SPI.
+ * used with aaa_key = ldap, whose requests must name its SPI. With
+ * require_message_authenticator, nothing is handed out to a request without a (valid)
+ * Message-Authenticator: RLM_MODULE_REJECT.
  */
 rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
 			   uint8_t const master_key[MSCHAPV2_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa);

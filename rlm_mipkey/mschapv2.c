@@ -791,6 +791,31 @@ done:
  *	RFC 2759 section 8.2: ChallengeHash takes the user name without any
  *	domain.  Strip "DOMAIN\" (up to the first '\') and "@realm" (from the
  *	last '@') as Windows peers do.
+ *	RFC 2759 section 8.2: ChallengeHash takes the user name "without any
+ *	domain prepended": strip "DOMAIN\" (up to the first '\'), keep any
+ *	"@realm" (Windows and wpa_supplicant hash "user@realm" whole).
+ *	IN:  name (len bytes)
+ *	OUT: *out_len; returns a pointer into name
+ */
+char const *mschapv2_rfc2759_username(char const *name, size_t len, size_t *out_len)
+{
+	char const *sep = name ? memchr(name, '\\', len) : NULL;
+
+	if (!name) {
+		*out_len = 0;
+		return name;
+	}
+	if (sep) {
+		len -= (size_t) (sep + 1 - name);
+		name = sep + 1;
+	}
+	*out_len = len;
+	return name;
+}
+
+/*
+ *	The seed's name (WO 2004/049672): the RFC 2759 name with "@realm" (from
+ *	the last '@') removed as well, what its mobile nodes hash.
  *	IN:  name (len bytes)
  *	OUT: *out_len; returns a pointer into name
  */
@@ -798,17 +823,10 @@ char const *mschapv2_hash_username(char const *name, size_t len, size_t *out_len
 {
 	size_t i;
 
+	name = mschapv2_rfc2759_username(name, len, &len);
 	if (!name) {
 		*out_len = 0;
 		return name;
-	}
-
-	for (i = 0; i < len; i++) {
-		if (name[i] == '\\') {
-			name += i + 1;
-			len -= i + 1;
-			break;
-		}
 	}
 
 	for (i = len; i > 0; i--) {

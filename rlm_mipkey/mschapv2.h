@@ -6,7 +6,8 @@
  * Pure crypto: depends only on libc and OpenSSL 3 libcrypto, not on
  * FreeRADIUS.  Function names follow the RFC pseudo-code names in
  * snake_case.  All functions except mschapv2_crypto_init(),
- * mschapv2_crypto_free(), utf8_to_utf16le() and mschapv2_hash_username()
+ * mschapv2_crypto_free(), utf8_to_utf16le(), mschapv2_hash_username() and
+ * mschapv2_rfc2759_username()
  * return -1 if mschapv2_crypto_init() has not succeeded.
  */
 #ifndef MSCHAPV2_H
@@ -177,7 +178,17 @@ int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
  * The name that goes into ChallengeHash: strips a leading "DOMAIN\" and a
  * trailing "@realm" (last '@').  Returns pointer into name and sets
  * *out_len; never allocates.
+ * The seed's name for ChallengeHash (what the Mobile IP mobile nodes hash):
+ * strips a leading "DOMAIN\" and a trailing "@realm" (last '@').  Returns
+ * a pointer into name and sets *out_len; never allocates.
  */
 char const *mschapv2_hash_username(char const *name, size_t len, size_t *out_len);
+
+/*
+ * RFC 2759 section 8.2 name for ChallengeHash: the user name "without any
+ * domain prepended", i.e. a leading "DOMAIN\" (up to the first '\')
+ * removed and "@realm" kept (Windows, wpa_supplicant).  Pointer into name.
+ */
+char const *mschapv2_rfc2759_username(char const *name, size_t len, size_t *out_len);
 
 #endif /* MSCHAPV2_H */

@@ -31,11 +31,28 @@ static mipkey_backend_t const *backends[] = {
 	NULL
 };
 
+/*
+ * Which user name goes into the ChallengeHash (RFC 2759 8.2). Peers differ: Windows and
+ * wpa_supplicant hash the name with a prepended "DOMAIN\" removed and "@realm" kept (the
+ * RFC's name); the seed's mobile nodes also remove "@realm".
+ */
 typedef enum {
-	HASH_NAME_STRIPPED = 0,		//!< the seed's NAI without @realm and DOMAIN\ (default)
-	HASH_NAME_AS_SENT,		//!< what some EAP peers hash
-	HASH_NAME_EITHER		//!< stripped first, then as sent
+	HASH_NAME_AUTO = 0,		//!< local k: both names; a DC: one, by request type (default)
+	HASH_NAME_RFC2759,		//!< "DOMAIN\" removed
+	HASH_NAME_STRIPPED,		//!< "DOMAIN\" and "@realm" removed (the seed)
+	HASH_NAME_AS_SENT		//!< exactly as sent
 } hash_name_mode_t;
+
+static FR_NAME_NUMBER const hash_name_modes[] = {
+	{ "auto",	HASH_NAME_AUTO },
+	{ "rfc2759",	HASH_NAME_RFC2759 },
+	{ "stripped",	HASH_NAME_STRIPPED },
+	{ "as_sent",	HASH_NAME_AS_SENT },
+	{ NULL, -1 }
+};
+
+/* Per-client override of hash_username, in the client's clients.conf section. */
+#define CLIENT_HASH_USERNAME	"mipkey_hash_username"
 
 typedef struct {
 	char const		*name;			//!< instance name, also the Auth-Type it sets
@@ -53,7 +70,7 @@ typedef struct {
 } rlm_mipkey_t;
 
 static const CONF_PARSER module_config[] = {
-	{ "hash_username", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mipkey_t, hash_username), "stripped" },
+	{ "hash_username", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mipkey_t, hash_username), "auto" },
 	{ "backend", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mipkey_t, backend_name), "ldap" },
 	{ "use_mppe", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mipkey_t, use_mppe), "yes" },
 	{ "require_encryption", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mipkey_t, require_encryption), "no" },
@@ -71,6 +88,31 @@ static int check_aaa_key_source(rlm_mipkey_t const *inst, CONF_SECTION *conf)
 	return -1;
 }
 
+/*
+ * Checks every client's mipkey_hash_username at start-up, so a typo stops the server with
+ * the client named instead of failing that client's requests one by one.
+ */
+static int check_client_hash_modes(CONF_SECTION *cs, CONF_SECTION *conf)
+{
+	CONF_SECTION	*sub;
+	CONF_PAIR	*cp;
+
+	if (strcmp(cf_section_name1(cs), "client") == 0) {
+		cp = cf_pair_find(cs, CLIENT_HASH_USERNAME);
+		if (cp && fr_str2int(hash_name_modes, cf_pair_value(cp) ? cf_pair_value(cp) : "", -1) < 0) {
+			cf_log_err_cs(conf, "client %s: invalid %s \"%s\": use auto, rfc2759, stripped or as_sent",
+				      cf_section_name2(cs) ? cf_section_name2(cs) : "", CLIENT_HASH_USERNAME,
+				      cf_pair_value(cp) ? cf_pair_value(cp) : "");
+			return -1;
+		}
+		return 0;
+	}
+	for (sub = cf_subsection_find_next(cs, NULL, NULL); sub; sub = cf_subsection_find_next(cs, sub, NULL)) {
+		if (check_client_hash_modes(sub, conf) < 0) return -1;
+	}
+	return 0;
+}
+
 static int mod_instantiate(CONF_SECTION *conf, void *instance)
 {
 	rlm_mipkey_t	*inst = instance;
@@ -78,7 +120,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	DICT_VALUE	*dv;
 	CONF_SECTION	*cs;
 	char		*prefix;
-	int		i;
+	int		i, rcode_mode;
 
 	inst->name = cf_section_name2(conf);
 	if (!inst->name) inst->name = cf_section_name1(conf);
@@ -88,16 +130,14 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		return -1;
 	}
 
-	if (strcmp(inst->hash_username, "stripped") == 0) {
-		inst->hash_mode = HASH_NAME_STRIPPED;
-	} else if (strcmp(inst->hash_username, "as_sent") == 0) {
-		inst->hash_mode = HASH_NAME_AS_SENT;
-	} else if (strcmp(inst->hash_username, "either") == 0) {
-		inst->hash_mode = HASH_NAME_EITHER;
-	} else {
-		cf_log_err_cs(conf, "Invalid hash_username \"%s\": use stripped, as_sent or either", inst->hash_username);
+	rcode_mode = fr_str2int(hash_name_modes, inst->hash_username, -1);
+	if (rcode_mode < 0) {
+		cf_log_err_cs(conf, "Invalid hash_username \"%s\": use auto, rfc2759, stripped or as_sent",
+			      inst->hash_username);
 		return -1;
 	}
+	inst->hash_mode = (hash_name_mode_t) rcode_mode;
+	if (check_client_hash_modes(cf_top_section(conf), conf) < 0) return -1;
 
 	/* Auth-Type <instance name> if the site has one, else the Auth-Type MS-CHAP of EAP setups. */
 	dv = dict_valbyname(PW_AUTH_TYPE, 0, inst->name);
@@ -264,34 +304,83 @@ static int key_from_control(REQUEST *request, uint8_t k[MSCHAPV2_HASH_LEN], char
 	return 1;
 }
 
-/*
- * Checks the NT-Response against k for each name the configuration allows.
- * Returns the name that matched (for the authenticator response), or NULL.
- */
-static char const *verify_with_names(rlm_mipkey_t const *inst, mipkey_auth_t const *auth,
-				     uint8_t const k[MSCHAPV2_HASH_LEN], size_t *name_len)
+/* hash_username for this request: the client's mipkey_hash_username, else the module's. */
+static hash_name_mode_t request_hash_mode(rlm_mipkey_t const *inst, REQUEST *request)
 {
-	struct { char const *name; size_t len; } names[2];
-	int n = 0, i;
+	CONF_PAIR	*cp;
+	int		mode;
 
-	if (inst->hash_mode != HASH_NAME_AS_SENT) {
-		names[n].name = auth->account;
-		names[n++].len = auth->account_len;
+	if (!request->client || !request->client->cs) return inst->hash_mode;
+	cp = cf_pair_find(request->client->cs, CLIENT_HASH_USERNAME);
+	if (!cp || !cf_pair_value(cp)) return inst->hash_mode;
+	mode = fr_str2int(hash_name_modes, cf_pair_value(cp), -1);
+	if (mode < 0) {		/* a client added after start-up (dynamic clients) */
+		RWDEBUG("Client %s: invalid %s \"%s\", using %s", request->client->shortname, CLIENT_HASH_USERNAME,
+			cf_pair_value(cp), fr_int2str(hash_name_modes, inst->hash_mode, "?"));
+		return inst->hash_mode;
 	}
-	if (inst->hash_mode != HASH_NAME_STRIPPED &&
-	    (n == 0 || auth->as_sent_len != auth->account_len)) {
-		names[n].name = auth->as_sent;
-		names[n++].len = auth->as_sent_len;
+	return (hash_name_mode_t) mode;
+}
+
+/*
+ * The names to try, in order. A locally verified response (k known) may try both names of
+ * "auto"; a domain controller gets exactly one try (each miss is a bad-password count and
+ * can lock the account): the RFC 2759 name, or the seed's for a Mobile IP key request, whose
+ * mobile nodes hash the name without "@realm".
+ */
+typedef struct {
+	char const	*name[2];
+	size_t		len[2];
+	int		count;
+} hash_names_t;
+
+static void hash_names(hash_name_mode_t mode, bool one_try, bool mobile_ip, mipkey_auth_t const *auth,
+		       hash_names_t *out)
+{
+	size_t		rfc_len;
+	char const	*rfc = mschapv2_rfc2759_username(auth->as_sent, auth->as_sent_len, &rfc_len);
+
+	out->count = 1;
+	switch (mode) {
+	case HASH_NAME_RFC2759:
+		out->name[0] = rfc;
+		out->len[0] = rfc_len;
+		return;
+	case HASH_NAME_STRIPPED:
+		out->name[0] = auth->account;
+		out->len[0] = auth->account_len;
+		return;
+	case HASH_NAME_AS_SENT:
+		out->name[0] = auth->as_sent;
+		out->len[0] = auth->as_sent_len;
+		return;
+	case HASH_NAME_AUTO:
+		break;
 	}
 
-	for (i = 0; i < n; i++) {
-		if (verify_nt_response_pwhash(auth->auth_challenge, auth->peer_challenge, names[i].name, names[i].len,
-					      k, auth->nt_response) == 1) {
-			*name_len = names[i].len;
-			return names[i].name;
-		}
+	/* auto: the likelier name first (by request type), the other one only where k is local. */
+	out->name[0] = mobile_ip ? auth->account : rfc;
+	out->len[0] = mobile_ip ? auth->account_len : rfc_len;
+	if (one_try || rfc_len == auth->account_len) return;
+	out->name[1] = mobile_ip ? rfc : auth->account;
+	out->len[1] = mobile_ip ? rfc_len : auth->account_len;
+	out->count = 2;
+}
+
+/*
+ * Checks the NT-Response against k for each name. Every name is tried even after a match,
+ * so the work done does not tell which name (or whether any) matched.
+ * Returns the index of the name that matched, or -1.
+ */
+static int verify_with_names(mipkey_auth_t const *auth, hash_names_t const *names, uint8_t const k[MSCHAPV2_HASH_LEN])
+{
+	int i, match = -1;
+
+	for (i = 0; i < names->count; i++) {
+		if (verify_nt_response_pwhash(auth->auth_challenge, auth->peer_challenge, names->name[i], names->len[i],
+					      k, auth->nt_response) == 1 && match < 0) match = i;
 	}
-	return NULL;
+	return match;
 }
 
 static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uint8_t ident, mipkey_auth_t const *auth,
@@ -311,10 +400,11 @@ static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uin
 		goto done;
 	}
 
-	/* Mobile IP keys first: a refused key request gets no MS-CHAP2-Success and no MPPE keys. */
-	if (inst->mobileip && mobileip_requested(request)) {
+	/* Mobile IP keys (and Skey / k'' where configured) first: a refused key request gets no
+	 * MS-CHAP2-Success and no MPPE keys. */
+	if (inst->mobileip) {
 		rcode = mobileip_reply(inst->mobileip, request, auth, master, aaa_sa);
-		if (rcode != RLM_MODULE_OK) goto done;
+		if (rcode != RLM_MODULE_OK && rcode != RLM_MODULE_NOOP) goto done;
 		rcode = RLM_MODULE_FAIL;
 	}
 
@@ -345,8 +435,10 @@ done:
  * list had it (then there is nothing to change: the password is not ours).
  */
 static mipkey_result_t password_change(rlm_mipkey_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
-				       mipkey_cpw_t const *cpw, char const *source, mipkey_key_t *key)
+				       hash_names_t const *names, mipkey_cpw_t *cpw, char const *source, mipkey_key_t *key)
 {
+	int i;
+
 	if (source) {
 		OPENSSL_cleanse(key->key, sizeof(key->key));
 		RERROR("MS-CHAPv2 password change for \"%.*s\" refused: the password comes from %s, which "
@@ -362,12 +454,16 @@ static mipkey_result_t password_change(rlm_mipkey_t const *inst, REQUEST *reques
 		return MIPKEY_CHANGE_UNSUPPORTED;
 	}
 	RDEBUG2("MS-CHAPv2 password change for \"%.*s\" (MS-CHAP2-CPW)", (int) auth->account_len, auth->account);
+	for (i = 0; i < names->count && i < 2; i++) {
+		if (challenge_hash(auth->peer_challenge, auth->auth_challenge, names->name[i], names->len[i],
+				   cpw->challenge_hash[i]) < 0) return MIPKEY_BACKEND_DOWN;
+	}
+	cpw->n_challenge_hash = i;
 	return inst->backend->change_password(inst->backend_inst, request, auth, cpw, key);
 }
 
-static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *request)
+static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 {
-	rlm_mipkey_t const	*inst = instance;
 	VALUE_PAIR		*challenge, *response, *name;
 	int			n_challenge, n_response;
 	mipkey_auth_t		auth;
@@ -377,7 +473,10 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	uint8_t			ident;
 	char const		*source, *hash_name = NULL;
 	size_t			hash_name_len = 0;
-	int			rc;
+	hash_names_t		local_names, dc_names;
+	hash_name_mode_t	mode;
+	bool			mobile_ip;
+	int			rc, match;
 	rlm_rcode_t		rcode;
 	mipkey_cpw_t		*cpw = NULL;
 	uint8_t const		*auth_challenge, *peer_challenge, *nt_response;
@@ -428,8 +527,6 @@ have_response:
 	auth.as_sent = name->vp_strvalue;
 	auth.as_sent_len = name->vp_length;
 	auth.account = mschapv2_hash_username(auth.as_sent, auth.as_sent_len, &auth.account_len);
-	auth.hash_name = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent : auth.account;
-	auth.hash_name_len = inst->hash_mode == HASH_NAME_AS_SENT ? auth.as_sent_len : auth.account_len;
 	split_name(&auth);
 	/* A NUL would cut the name short in C-string APIs (winbind, a DC's domain) but not here. */
 	if (memchr(auth.as_sent, '\0', auth.as_sent_len)) {
@@ -443,8 +540,14 @@ have_response:
 	auth.auth_challenge = auth_challenge;
 	auth.peer_challenge = peer_challenge;
 	auth.nt_response = nt_response;
-	/* A domain controller checks the response against this; it gets one name, so "either"
-	 * means the stripped one there (a second try would count as a bad password). */
+
+	mode = request_hash_mode(inst, request);
+	mobile_ip = inst->mobileip && mobileip_requested(request);
+	hash_names(mode, false, mobile_ip, &auth, &local_names);
+	hash_names(mode, true, mobile_ip, &auth, &dc_names);
+	/* What a domain controller checks the response against: one name only. */
+	auth.hash_name = dc_names.name[0];
+	auth.hash_name_len = dc_names.len[0];
 	if (challenge_hash(auth.peer_challenge, auth.auth_challenge, auth.hash_name, auth.hash_name_len,
 			   auth.challenge_hash) < 0) return RLM_MODULE_FAIL;
 
@@ -455,7 +558,7 @@ have_response:
 		goto done;
 	}
 	if (cpw) {
-		result = password_change(inst, request, &auth, cpw, rc == 0 ? source : NULL, &key);
+		result = password_change(inst, request, &auth, &local_names, cpw, rc == 0 ? source : NULL, &key);
 	} else if (rc == 0) {
 		RDEBUG2("Using k from %s", source);
 		result = MIPKEY_OK;
@@ -474,7 +577,7 @@ have_response:
 	case MIPKEY_NO_USER:
 		/* Spend the same work as a real check, so an unknown user looks like a wrong password. */
 		memset(key.key, 0, sizeof(key.key));
-		verify_with_names(inst, &auth, key.key, &hash_name_len);
+		verify_with_names(&auth, &local_names, key.key);
 		REDEBUG("User \"%.*s\" unknown or without a usable key", (int) auth.account_len, auth.account);
 		rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed", RLM_MODULE_REJECT);
 		goto done;
@@ -511,7 +614,11 @@ have_response:
 	}
 
 	if (key.kind == MIPKEY_KEY_NT_HASH) {
-		hash_name = verify_with_names(inst, &auth, key.key, &hash_name_len);
+		match = verify_with_names(&auth, &local_names, key.key);
+		if (match >= 0) {
+			hash_name = local_names.name[match];
+			hash_name_len = local_names.len[match];
+		}
 		if (!hash_name) {
 			REDEBUG("MS-CHAP2-Response is incorrect");
 			rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed",
@@ -553,6 +660,25 @@ done:
 	OPENSSL_cleanse(&key, sizeof(key));
 	OPENSSL_cleanse(k2, sizeof(k2));
 	talloc_free(cpw);		/* wipes it */
+	return rcode;
+}
+
+/*
+ * BlastRADIUS (CVE-2024-3596): every Access-Accept and Access-Reject this module shapes is
+ * signed. FreeRADIUS 3.2.1 computes a Message-Authenticator present in the reply when it
+ * encodes the packet, but adds none by itself.
+ */
+static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *request)
+{
+	rlm_rcode_t	rcode = authenticate(instance, request);
+	VALUE_PAIR	*vp;
+
+	if (!fr_pair_find_by_num(request->reply->vps, PW_MESSAGE_AUTHENTICATOR, 0, TAG_ANY)) {
+		vp = fr_pair_afrom_num(request->reply, PW_MESSAGE_AUTHENTICATOR, 0);
+		if (!vp) return RLM_MODULE_FAIL;
+		fr_pair_value_memcpy(vp, (uint8_t const[AUTH_VECTOR_LEN]) { 0 }, AUTH_VECTOR_LEN);
+		fr_pair_add(&request->reply->vps, vp);
+	}
 	return rcode;
 }
 

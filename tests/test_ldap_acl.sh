@@ -55,6 +55,32 @@ ldap_attr() {
     return $rc
 }
 
+# check_none NAME CMD... : CMD must succeed (exit status 0) and print nothing; a failed
+# query is a failure, not an empty answer.
+check_none() {
+    local name=$1 out rc
+    shift
+    out=$("$@" 2>&1); rc=$?
+    if [[ $rc -ne 0 ]]; then
+        fail "$name" "expected a successful query with no result got exit status $rc: $out"
+    elif [[ -n $out ]]; then
+        fail "$name" "expected no result got: $out"
+    else
+        pass "$name"
+    fi
+}
+
+# base_attr DN ATTR [ldapsearch options...] : the values of ATTR of the entry DN itself.
+base_attr() {
+    local dn=$1 attr=$2 out rc
+    shift 2
+    out=$(ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=5 -l 5 -H "$URI" "$@" -b "$dn" -s base \
+        '(objectClass=*)' "$attr" 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | sed -n "s/^$attr:: \{0,1\}//Ip"
+    return $rc
+}
+
 if ! slapd_setup "$WORK"; then
     fail slapd-setup "slapd_setup failed"; exit 1
 fi
@@ -76,9 +102,9 @@ else
 fi
 check anon-alice-flags-readable "[U          ]" \
     "$(ldap_attr -- '(uid=alice)' sambaAcctFlags)"
-check anon-radius-userpassword-hidden "" \
-    "$(ldapsearch -x -LLL -l 5 -H "$URI" -b "$RADIUS_DN" -s base userPassword 2>&1 \
-       | grep -i '^userPassword')"
+check_none anon-radius-userpassword-hidden base_attr "$RADIUS_DN" userPassword
+check radius-reads-own-userpassword-control 1 \
+    "$(base_attr "$RADIUS_DN" userPassword -D "$RADIUS_DN" -w "$RADIUS_PW" | grep -c .)"
 
 # 2. cn=radius reads alice's hash == openssl(clientPass)
 want=$(nt_hash clientPass)
@@ -123,8 +149,7 @@ elif grep -qi '^mipkeyAAAKey' <<<"$out"; then
 else
     pass anon-alice-no-aaa-key
 fi
-check anon-no-aaa-key-by-filter "" \
-    "$(ldap_attr -- "(mipkeyAAAKey=$ALICE_AAA_KEY)" uid)"
+check_none anon-no-aaa-key-by-filter ldap_attr -- "(mipkeyAAAKey=$ALICE_AAA_KEY)" uid
 check radius-finds-alice-by-aaa-key alice \
     "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- "(mipkeyAAAKey=$ALICE_AAA_KEY)" uid)"
 check anon-alice-aaa-spi-readable 1000 "$(ldap_attr -- '(uid=alice)' mipkeyAAASPI)"
@@ -134,8 +159,9 @@ check radius-reads-alice-aaa-algorithm hmac-sha1 \
     "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=alice)' mipkeyAAAAlgorithm)"
 check radius-reads-bob-aaa-key-64-octets 128 \
     "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=bob)' mipkeyAAAKey | tr -d '\n' | wc -c)"
-check radius-heidi-has-no-aaa-sa "" \
-    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=heidi)' mipkeyAAASPI)"
+check_none radius-heidi-has-no-aaa-sa ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=heidi)' mipkeyAAASPI
+check radius-heidi-exists-control heidi \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=heidi)' uid)"
 
 # 5. mallory found by an RFC 4515-escaped filter, exactly one entry
 out=$(ldapsearch -x -LLL -o ldif-wrap=no -l 5 -H "$URI" -b "$PEOPLE" \

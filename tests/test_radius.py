@@ -51,6 +51,29 @@ expect_accept("alice@example.net NAI hashed without realm", "alice@example.net",
               ref_for("alice@example.net", "clientPass", hash_user="alice"))
 expect_accept("MIPKEY\\\\alice hashed without domain", "MIPKEY\\\\alice",
               ref_for("MIPKEY\\alice", "clientPass", hash_user="alice"))
+# Default hash_username = auto: the RFC 2759 name (a prepended domain removed, the realm kept:
+# Windows, wpa_supplicant) and the seed's (the realm removed too) both verify, and
+# MS-CHAP2-Success is computed with the one that matched.
+expect_accept("alice@example.net hashed whole (RFC 2759 8.2)", "alice@example.net",
+              ref_for("alice@example.net", "clientPass", hash_user="alice@example.net"))
+expect_accept("MIPKEY\\\\alice@example.net hashed as alice@example.net (RFC 2759)", "MIPKEY\\\\alice@example.net",
+              ref_for("MIPKEY\\alice@example.net", "clientPass", hash_user="alice@example.net"))
+expect_accept("MIPKEY\\\\alice@example.net hashed as alice (seed)", "MIPKEY\\\\alice@example.net",
+              ref_for("MIPKEY\\alice@example.net", "clientPass", hash_user="alice"))
+expect_error("MIPKEY\\\\alice@example.net hashed with the domain: no name matches", "MIPKEY\\\\alice@example.net",
+             ref_for("MIPKEY\\alice@example.net", "clientPass", hash_user="MIPKEY\\alice@example.net"),
+             "Access-Reject", 691)
+expect_error("alice@example.net hashed as another name: Access-Reject", "alice@example.net",
+             ref_for("alice@example.net", "clientPass", hash_user="example.net"), "Access-Reject", 691)
+# Per client: mipkey_hash_username = as_sent (test client 127.0.0.40) hashes exactly the name sent.
+for name, hash_user, want in (("as sent", "MIPKEY\\alice@example.net", "Access-Accept"),
+                              ("RFC 2759 name", "alice@example.net", "Access-Reject")):
+    ref = ref_for("MIPKEY\\alice@example.net", "clientPass", hash_user=hash_user)
+    code, reply = radclient(mschap_attrs("MIPKEY\\\\alice@example.net", ref), src="127.0.0.40")
+    check(f"client mipkey_hash_username = as_sent, hashed {name}: {want}", want, code)
+    if want == "Access-Accept":
+        check(f"client mipkey_hash_username = as_sent, hashed {name}: MS-CHAP2-Success", success_value(ref),
+              octets(reply, "MS-CHAP2-Success"))
 # The uid holds * ( ) \ : found only if every one of them is escaped in the LDAP filter.
 expect_accept("filter metacharacters in uid m*llory(x)\\y", "MIPKEY\\\\m*llory(x)\\\\y",
               ref_for("MIPKEY\\m*llory(x)\\y", "malloryPass", hash_user="m*llory(x)\\y"))
@@ -58,8 +81,6 @@ expect_accept("filter metacharacters in uid m*llory(x)\\y", "MIPKEY\\\\m*llory(x
 # --- wrong passwords, unknown users and account states ----------------------------------------
 ref = ref_for("alice", "wrongPass")
 expect_error("alice wrong password", "alice", ref, "Access-Reject", 691)
-expect_error("alice@example.net hashed with realm (default hash_username = stripped)", "alice@example.net",
-             ref_for("alice@example.net", "clientPass", hash_user="alice@example.net"), "Access-Reject", 691)
 unknown = ref_for("nosuchuser", "clientPass")
 r_unknown = expect_error("unknown user", "nosuchuser", unknown, "Access-Reject", 691)
 wrong = ref_for("alice", "clientPass-wrong")
@@ -89,17 +110,17 @@ for name, user, pw, want in [
     if want == "Access-Accept":
         check(f"{name}: MS-MPPE-Send-Key", ref["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
 
-# hash_username = either: the whole NAI or the name without realm, and S= uses the one that matched.
-for name, hash_user in (("hashed as sent", "ctl-either@example.net"), ("hashed stripped", "ctl-either")):
-    ref = ref_for("ctl-either@example.net", "eitherPass", hash_user=hash_user)
-    code, reply = radclient(mschap_attrs("ctl-either@example.net", ref), port=CONTROL_PORT)
-    check(f"hash_username = either, {name}: Access-Accept", "Access-Accept", code)
-    check(f"hash_username = either, {name}: MS-CHAP2-Success", success_value(ref), octets(reply, "MS-CHAP2-Success"))
-ref = ref_for("ctl-either@example.net", "eitherPass", hash_user="example.net")
-code, reply = radclient(mschap_attrs("ctl-either@example.net", ref), port=CONTROL_PORT)
-check("hash_username = either, hashed as another name: Access-Reject", "Access-Reject", code)
+# hash_username = stripped (the seed's name only): the name without realm, not the whole NAI.
+for name, hash_user, want in (("stripped", "ctl-stripped", "Access-Accept"),
+                              ("whole NAI", "ctl-stripped@example.net", "Access-Reject")):
+    ref = ref_for("ctl-stripped@example.net", "strippedPass", hash_user=hash_user)
+    code, reply = radclient(mschap_attrs("ctl-stripped@example.net", ref), port=CONTROL_PORT)
+    check(f"hash_username = stripped, hashed {name}: {want}", want, code)
+    if want == "Access-Accept":
+        check(f"hash_username = stripped, hashed {name}: MS-CHAP2-Success", success_value(ref),
+              octets(reply, "MS-CHAP2-Success"))
 
-# --- the LDAP connections are pooled: 20 requests do not open 20 connections ------------------
+
 def slapd_accepts():
     with open(os.path.join(LDAP_DIR, "slapd.log"), errors="replace") as f:
         return len(re.findall(r" ACCEPT from ", f.read()))
@@ -138,9 +159,11 @@ for name, attrs, logline in malformed:
     check(f"malformed, {name}: server still answers", True, server_alive())
 
 # --- EAP-MSCHAPv2 and PEAP/MSCHAPv2 with eapol_test (wpa_supplicant's own MS-CHAPv2 and MPPE code) --
-for method in ("MSCHAPV2", "PEAP"):
+for method in ("MSCHAPV2", "PEAP", "TTLS-MSCHAPV2", "TTLS-EAP-MSCHAPV2"):
     # bob's emoji is outside the BMP, which wpa_supplicant mis-hashes; heidi is non-ASCII inside it.
-    for user, pw in (("alice", "clientPass"), ("heidi", "Grüße-密码")):
+    # wpa_supplicant hashes "alice@example.net" whole and "MIPKEY\\alice" as "alice" (RFC 2759 8.2).
+    for user, pw in (("alice", "clientPass"), ("heidi", "Grüße-密码"), ("alice@example.net", "clientPass"),
+                     ("MIPKEY\\alice", "clientPass")):
         result, mppe = eapol(method, user, pw)
         check(f"eapol_test {method} {user}: SUCCESS", "SUCCESS", result)
         check(f"eapol_test {method} {user}: MPPE keys OK", "MPPE keys OK: 1  mismatch: 0", mppe)

@@ -53,6 +53,8 @@ _radiusd_profile_clients() {
         printf '}\n'
         n=$((n + 1))
     done
+    # A client whose mobile nodes hash the name exactly as sent (per-client hash_username).
+    printf 'client hash_as_sent {\n\tipaddr = 127.0.0.40\n\tsecret = %s\n\tmipkey_hash_username = as_sent\n}\n' "$secret"
 }
 
 # _radiusd_hoa_site PORT : User-Name 192.0.2.77 has the password hoaPass.
@@ -103,7 +105,7 @@ radiusd_setup() {
     grep -q "port = $port" "$dir/raddb/sites-enabled/mipkey" ||
         { _radiusd_err "could not set the listen port"; return 1; }
     cp "$RADIUSD_REPO_ROOT/raddb/sites-available/mipkey-inner-tunnel" "$dir/raddb/sites-enabled/" || return 1
-    cp "$RADIUSD_REPO_ROOT/tests/raddb/mod-either.in" "$dir/raddb/mods-enabled/mipkey_either" || return 1
+    cp "$RADIUSD_REPO_ROOT/tests/raddb/mod-stripped.in" "$dir/raddb/mods-enabled/mipkey_stripped" || return 1
     # A test-only site one port up, where the control list carries the key material.
     sed -e "s|@PORT@|$((port + 1))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-control.in" \
         >"$dir/raddb/sites-enabled/mipkey-control" || return 1

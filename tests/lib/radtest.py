@@ -29,14 +29,17 @@ def check(name, expected, actual):
         print(f"FAIL {name}: expected {expected!r} got {actual!r}", flush=True)
 
 
-def radclient(attrs, timeout=3, port=None, secret=None, dictionary_dir=None, src=None):
+def radclient(attrs, timeout=3, port=None, secret=None, dictionary_dir=None, src=None, sign=True):
     """Sends one Access-Request; returns (code, {attr: [values]}) as radclient decoded them.
 
     dictionary_dir: a directory whose "dictionary" file radclient reads after the main ones (-d),
     e.g. one that $INCLUDEs the project's dictionary.mipkey. src: the source address (picks the
     client entry on the server, and with it the reply profile). The output is read as latin-1,
-    so that the raw bytes of a string value can be recovered.
+    so that the raw bytes of a string value can be recovered. sign: add a Message-Authenticator
+    (as home agents should; the module hands out keys only to signed requests by default).
     """
+    if sign and not any(k == "Message-Authenticator" for k, _ in attrs):
+        attrs = attrs + [("Message-Authenticator", "0x00")]
     if src:
         attrs = attrs + [("Packet-Src-IP-Address", src)]
     body = "\n".join(f"{k} = {v}" for k, v in attrs) + "\n"
@@ -122,11 +125,17 @@ def server_alive():
 def eapol(method, identity, password):
     conf = os.path.join(RADIUS_DIR, "run", "eapol.conf")
     phase = ""
+    ca = os.path.join(RADIUS_DIR, "certs", "ca.pem")
+    eap = method
     if method == "PEAP":
-        ca = os.path.join(RADIUS_DIR, "certs", "ca.pem")
         phase = f'\tanonymous_identity="anonymous"\n\tca_cert="{ca}"\n\tphase1="peapver=0"\n\tphase2="auth=MSCHAPV2"\n'
+    elif method.startswith("TTLS-"):
+        # TTLS-MSCHAPV2: MS-CHAPv2 attributes inside the tunnel; TTLS-EAP-MSCHAPV2: EAP-MSCHAPv2 inside.
+        eap = "TTLS"
+        inner = "autheap=MSCHAPV2" if method == "TTLS-EAP-MSCHAPV2" else "auth=MSCHAPV2"
+        phase = f'\tanonymous_identity="anonymous"\n\tca_cert="{ca}"\n\tphase2="{inner}"\n'
     with open(conf, "w") as f:
-        f.write(f'network={{\n\tkey_mgmt=WPA-EAP\n\teap={method}\n\tidentity="{identity}"\n'
+        f.write(f'network={{\n\tkey_mgmt=WPA-EAP\n\teap={eap}\n\tidentity="{identity}"\n'
                 f'\tpassword="{password}"\n{phase}}}\n')
     r = subprocess.run(["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", PORT, "-s", SECRET, "-r", "0", "-t", "10"],
                        capture_output=True, text=True)
