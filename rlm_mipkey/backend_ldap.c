@@ -634,11 +634,14 @@ static mipkey_result_t change_in_entry(ldap_inst_t const *inst, REQUEST *request
 		goto done;
 	}
 	/* The NT-Response is made with the new password: the one the success reply is for. */
-	if (challenge_response(auth->challenge_hash, new_hash, response) < 0) {
-		RERROR("Password change: crypto error (OpenSSL)");
-		goto done;
+	for (i = 0, rc = 0; i < (size_t) cpw->n_challenge_hash && !rc; i++) {
+		if (challenge_response(cpw->challenge_hash[i], new_hash, response) < 0) {
+			RERROR("Password change: crypto error (OpenSSL)");
+			goto done;
+		}
+		rc = CRYPTO_memcmp(response, cpw->nt_response, sizeof(response)) == 0;
 	}
-	if (CRYPTO_memcmp(response, cpw->nt_response, sizeof(response)) != 0) {
+	if (!rc) {
 		REDEBUG("Password change: the NT-Response is not made with the new password; nothing written");
 		result = MIPKEY_WRONG_PASSWORD;
 		goto done;
