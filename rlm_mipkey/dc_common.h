@@ -29,4 +29,8 @@ int dc_domain(dc_domain_conf_t const *conf, REQUEST *request, mipkey_auth_t cons
 mipkey_result_t dc_nt_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
 				    char const *text);
 
+/** Maps the NT status of a refused password change (RFC 2759 section 7) to a result, logging why. */
+mipkey_result_t dc_change_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
+					char const *text);
+
 #endif

@@ -13,8 +13,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from radtest import (check, eapol, expect_accept, expect_error, finish, log_mark,  # noqa: E402
-                     log_since, mschap_attrs, octets, radclient, ref_for)
+import mschap_ref  # noqa: E402
+from radtest import (check, eapol, error_value, expect_accept, expect_error, finish, log_mark,  # noqa: E402
+                     log_since, mschap_attrs, octets, radclient, ref_for, success_value)
 
 T = os.environ["TRANSPORT"]
 DC_DIR = os.environ["DC_DIR"]
@@ -45,6 +46,36 @@ expect_error(f"{T}: disabled account (691, documented)", "disabled1", ref_for("d
 # winbind's server has report_lockout = yes (647), ntlm_auth's has no (691, like a wrong password).
 expect_error(f"{T}: locked-out account, report_lockout = {'yes' if T == 'winbind' else 'no'}", "locked1",
              ref_for("locked1", "clientPass"), "Access-Reject", 647 if T == "winbind" else 691)
+
+# Password change after E=648 (RFC 2759 section 7): the blobs computed by mschap_ref.py, the DC
+# checks the old password and applies its policy (no complexity, no history, no minimum age).
+CPW_USER = "pwchange1" if T == "winbind" else "pwchange2"
+NEW_PW = f"Changed-{T}-9!"
+
+
+def cpw_attrs(user, r):
+    return ([("User-Name", f'"{user}"'), ("MS-CHAP-Challenge", "0x" + r["challenge"]),
+             ("MS-CHAP2-CPW", "0x" + r["ms_chap2_cpw"])] +
+            [("MS-CHAP-NT-Enc-PW", "0x" + c) for c in r["ms_chap_nt_enc_pw"]])
+
+
+def cpw_ref(user, old, new):
+    return mschap_ref.change_password(user, old, new, os.urandom(16), os.urandom(16), ident=0x2a)
+
+
+expect_error(f"{T}: {CPW_USER} must change, right password", CPW_USER, ref_for(CPW_USER, "clientPass"),
+             "Access-Reject", 648)
+code, reply = radclient(cpw_attrs(CPW_USER, cpw_ref(CPW_USER, "wrongOld-1", NEW_PW)))
+check(f"{T}: change with a wrong old password: Access-Reject", "Access-Reject", code)
+check(f"{T}: change with a wrong old password: E=691", "E=691", error_value(reply).split(" ")[0])
+r = cpw_ref(CPW_USER, "clientPass", NEW_PW)
+code, reply = radclient(cpw_attrs(CPW_USER, r), timeout=10)
+check(f"{T}: {CPW_USER} changes the password: Access-Accept", "Access-Accept", code)
+check(f"{T}: change: MS-CHAP2-Success from the new password", success_value(r), octets(reply, "MS-CHAP2-Success"))
+check(f"{T}: change: MS-MPPE-Send-Key of the new password", r["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
+expect_accept(f"{T}: {CPW_USER} logs in with the new password", CPW_USER, ref_for(CPW_USER, NEW_PW))
+expect_error(f"{T}: {CPW_USER}'s old password no longer works", CPW_USER, ref_for(CPW_USER, "clientPass"),
+             "Access-Reject", 691)
 
 result, mppe = eapol("PEAP", "alice", "clientPass")
 check(f"{T}: eapol_test PEAP/MSCHAPv2 alice: SUCCESS", "SUCCESS", result)
