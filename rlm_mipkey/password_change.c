@@ -1,7 +1,8 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  * password_change.c - an MS-CHAPv2 Change-Password (RFC 2759 section 7) from RADIUS
- * attributes (RFC 2548 sections 2.3.3 MS-CHAP2-CPW and 2.3.4 MS-CHAP-NT-Enc-PW).
+ * attributes (RFC 2548 sections 2.3.3 MS-CHAP2-CPW and 2.3.4 MS-CHAP-NT-Enc-PW; the layouts
+ * are in docs/PROTOCOL.md section 4).
  *
  * The Change-Password packet does not fit in one RADIUS attribute: its 516-octet encrypted
  * password travels in MS-CHAP-NT-Enc-PW chunks (code 6, ident, 2-octet sequence number in
