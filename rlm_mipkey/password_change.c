@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  * password_change.c - an MS-CHAPv2 Change-Password (RFC 2759 section 7) from RADIUS
- * attributes (RFC 2548 sections 2.3.3 MS-CHAP2-CPW and 2.3.4 MS-CHAP-NT-Enc-PW; the layouts
+ * attributes (RFC 2548: MS-CHAP2-CPW, vendor 311 type 27, and MS-CHAP-NT-Enc-PW, type 6; the layouts
  * are in docs/PROTOCOL.md section 4).
  *
  * The Change-Password packet does not fit in one RADIUS attribute: its 516-octet encrypted
@@ -22,7 +22,7 @@ RCSID("$Id$")
 
 #include "password_change.h"
 
-#define CPW_LEN			68	/* RFC 2548 2.3.3 */
+#define CPW_LEN			68	/* RFC 2548 MS-CHAP2-CPW */
 #define CPW_CODE		7
 #define CPW_ENCRYPTED_HASH	2
 #define CPW_PEER_CHALLENGE	18
