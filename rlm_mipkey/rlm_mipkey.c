@@ -578,6 +578,14 @@ have_response:
 		/* Spend the same work as a real check, so an unknown user looks like a wrong password. */
 		memset(key.key, 0, sizeof(key.key));
 		verify_with_names(&auth, &local_names, key.key);
+		if (cpw) {	/* and the work of a password change check */
+			uint8_t	dummy[MSCHAPV2_HASH_LEN];
+			size_t	dummy_len;
+
+			(void) mschapv2_check_password_change(key.key, cpw->pw_block, cpw->encrypted_hash, dummy,
+							      &dummy_len);
+			OPENSSL_cleanse(dummy, sizeof(dummy));
+		}
 		REDEBUG("User \"%.*s\" unknown or without a usable key", (int) auth.account_len, auth.account);
 		rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed", RLM_MODULE_REJECT);
 		goto done;
