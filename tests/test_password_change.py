@@ -6,8 +6,8 @@ end to end: radclient -> FreeRADIUS -> rlm_mipkey -> slapd.
 Started by tests/run with the servers of the main suites (RADIUS_PORT, RADIUS_SECRET, RADIUS_DIR,
 LDAP_DIR, LDAP_PORT). The change requests and the expected answers are computed by
 tests/lib/mschap_ref.py (RFC 2759 8.9-8.13 in Python with the openssl command), never by the module.
-Uses the fixture users frank (expired: sambaPwdMustChange in the past), grace (sambaPwdLastSet 0)
-and carol (disabled); changes frank's password in the suite's slapd.
+Uses the fixture users frank (expired: sambaPwdMustChange in the past), grace (sambaPwdLastSet 0;
+changed over EAP-MSCHAPv2 at the end) and carol (disabled); changes frank's and grace's passwords in the suite's slapd.
 """
 import os
 import subprocess
@@ -202,5 +202,72 @@ code, reply = radclient(cpw_attrs("frank@example.net", ref2))
 check("frank@example.net changes again: Access-Accept", "Access-Accept", code)
 check("frank@example.net changes again: MS-CHAP2-Success", success_value(ref2), octets(reply, "MS-CHAP2-Success"))
 expect_accept("frank logs in with the third password", "frank", ref_for("frank", "frankThird-3"))
+
+# --- EAP-MSCHAPv2 (rlm_eap_mschapv2 with send_error = yes, site mipkey-eap-cpw four ports up) ------
+# The client side of the EAP conversation by hand: Identity, Response -> Failure E=648,
+# Change-Password (EAP-MSCHAPv2 opcode 7) -> Success request, Success response -> Access-Accept.
+EAP_PORT = str(int(PORT) + 4)
+
+
+class Eap:
+    def __init__(self, user):
+        self.user, self.state = user, None
+
+    def send(self, eap):
+        # One EAP-Message per 253 octets (RFC 3579 3.1); radclient cannot read longer values.
+        attrs = [("User-Name", f'"{self.user}"')] + [("EAP-Message", "0x" + eap[i:i + 253].hex())
+                                                     for i in range(0, len(eap), 253)]
+        attrs.append(("Message-Authenticator", "0x00"))
+        if self.state:
+            attrs.append(("State", self.state))
+        code, reply = radclient(attrs, port=EAP_PORT)
+        self.state = reply.get("State", [None])[0]
+        msg = bytes.fromhex("".join(v[2:] for v in reply.get("EAP-Message", [])))
+        return code, reply, msg
+
+
+def eap_response(eap_id, data):
+    return bytes([2, eap_id]) + (5 + len(data)).to_bytes(2, "big") + bytes([26]) + data
+
+
+def ms_packet(opcode, ms_id, body):
+    return bytes([opcode, ms_id]) + (4 + len(body)).to_bytes(2, "big") + body
+
+
+GRACE_OLD, GRACE_NEW = "graceOld-1", "graceNew-2-über"
+e = Eap("grace")
+code, reply, req = e.send(bytes([2, 0, 0, 10, 1]) + b"grace")
+check("EAP grace: identity answered with an EAP-MSCHAPv2 Challenge", (1, 26, 1), (req[0], req[4], req[5])
+      if len(req) >= 26 else None)
+eap_id, ms_id, challenge = req[1], req[6], req[10:26]
+peer = os.urandom(16)
+ntr = mschap_ref.generate_nt_response(challenge, peer, "grace", GRACE_OLD)
+code, reply, req = e.send(eap_response(eap_id, ms_packet(2, ms_id, bytes([49]) + peer + b"\0" * 8 + ntr + b"\0"
+                                                         + b"grace")))
+text = req[9:].decode("latin-1") if len(req) > 9 else ""
+check("EAP grace: right old password answered with an EAP-MSCHAPv2 Failure", (1, 26, 4),
+      (req[0], req[4], req[5]) if len(req) > 9 else None)
+check("EAP grace: the Failure says E=648 R=0 with the challenge", f"E=648 R=0 C={challenge.hex().upper()}",
+      " ".join(text.split(" ")[:3]))
+eap_id, ms_id = req[1], req[6]
+r = mschap_ref.change_password("grace", GRACE_OLD, GRACE_NEW, challenge, os.urandom(16), ident=ms_id)
+cpw_body = (bytes.fromhex(r["pw_block"]) + bytes.fromhex(r["encrypted_hash"]) + bytes.fromhex(r["peer_challenge"])
+            + b"\0" * 8 + bytes.fromhex(r["nt_response"]) + b"\0\0")
+mark = log_mark()
+code, reply, req = e.send(eap_response(eap_id, ms_packet(7, ms_id, cpw_body)))
+check("EAP grace: Change-Password answered with an EAP-MSCHAPv2 Success request", (1, 26, 3),
+      (req[0], req[4], req[5]) if len(req) > 9 else None)
+check("EAP grace: the Success carries S= of the new password", r["authenticator_response"],
+      req[9:9 + 42].decode("latin-1") if len(req) >= 51 else None)
+time.sleep(0.1)
+check("EAP grace: rlm_eap_mschapv2 passed it as MS-CHAP2-CPW (logged change)", True,
+      'Password of "grace" changed' in log_since(mark))
+code, reply, req = e.send(eap_response(req[1] if req else 0, bytes([3])))
+check("EAP grace: Access-Accept", "Access-Accept", code)
+check("EAP grace: EAP-Success", 3, req[0] if req else None)
+check("EAP grace: MS-MPPE-Send-Key of the new password", r["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
+check("EAP grace: MS-MPPE-Recv-Key of the new password", r["mppe_recv_key"], octets(reply, "MS-MPPE-Recv-Key"))
+check("EAP grace: LDAP sambaNTPassword is the new hash", r["new_nt_hash"], ldap_attr("grace", "sambaNTPassword"))
+expect_accept("grace logs in with the new password", "grace", ref_for("grace", GRACE_NEW))
 
 finish()

@@ -123,6 +123,10 @@ radiusd_setup() {
         >"$dir/raddb/mods-enabled/mipkey_aaa" || return 1
     sed -e "s|@PORT@|$((port + 3))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-aaa.in" \
         >"$dir/raddb/sites-enabled/mipkey-aaa" || return 1
+    # Test-only EAP-MSCHAPv2 site four ports up (send_error = yes: password change over EAP).
+    cp "$RADIUSD_REPO_ROOT/tests/raddb/mod-eap-cpw.in" "$dir/raddb/mods-enabled/eap_cpw" || return 1
+    sed -e "s|@PORT@|$((port + 4))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-eap-cpw.in" \
+        >"$dir/raddb/sites-enabled/mipkey-eap-cpw" || return 1
     _radiusd_certs "$dir" || return 1
     echo "$port" >"$dir/run/port"
     echo "$secret" >"$dir/run/secret"
