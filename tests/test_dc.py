@@ -64,8 +64,15 @@ def ntlm_auth_helper_tests():
     """ntlm_auth only: nothing secret on the helper's command line, and fake helpers for faults."""
     cmdlines = open(os.path.join(HELPER_DIR, "cmdlines")).read()
     lines = [ln for ln in cmdlines.splitlines() if ln.strip()]
+    # Logins use ntlm-server-1, password changes ntlm-change-password-1.
     check(f"{T}: every ntlm_auth run was recorded by the wrapper ({len(lines)} runs)", True,
-          len(lines) >= 10 and all("--helper-protocol=ntlm-server-1" in ln for ln in lines))
+          len(lines) >= 10 and all("--helper-protocol=ntlm-server-1" in ln or
+                                   "--helper-protocol=ntlm-change-password-1" in ln for ln in lines))
+    check(f"{T}: the password changes ran ntlm_auth --helper-protocol=ntlm-change-password-1", len(CPW_SENT),
+          sum("--helper-protocol=ntlm-change-password-1" in ln for ln in lines))
+    blobs = [x for r in CPW_SENT for x in (r["pw_block"], r["encrypted_hash"], r["pw_block"][:64])]
+    check(f"{T}: no password-change blob of {len(CPW_SENT)} changes in /proc/PID/cmdline", [],
+          [x for x in blobs if x.lower() in cmdlines.lower()])
     secrets = []
     for r in SENT:
         secrets += [r["challenge_hash"], r["nt_response"], r["challenge"], r["ms_chap2_response"][-48:]]
@@ -221,8 +228,13 @@ def cpw_attrs(user, r):
             [("MS-CHAP-NT-Enc-PW", "0x" + c) for c in r["ms_chap_nt_enc_pw"]])
 
 
+CPW_SENT = []
+
+
 def cpw_ref(user, old, new):
-    return mschap_ref.change_password(user, old, new, os.urandom(16), os.urandom(16), ident=0x2a)
+    r = mschap_ref.change_password(user, old, new, os.urandom(16), os.urandom(16), ident=0x2a)
+    CPW_SENT.append(r)
+    return r
 
 
 expect_error(f"{T}: {CPW_USER} must change, right password", CPW_USER, ref_for(CPW_USER, "clientPass"),
