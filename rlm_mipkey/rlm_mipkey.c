@@ -17,6 +17,7 @@ RCSID("$Id$")
 #include "backend.h"
 #include "mschapv2.h"
 #include "mobileip.h"
+#include "pairs.h"
 #include "password_change.h"
 
 #define MSCHAP2_RESPONSE_LEN	50	/* RFC 2548 2.3.2: ident, flags, peer challenge, reserved, NT-Response */
@@ -229,23 +230,12 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 
 static int add_reply_octets(REQUEST *request, unsigned int vendor, unsigned int attr, uint8_t const *data, size_t len)
 {
-	VALUE_PAIR *vp = fr_pair_afrom_num(request->reply, attr, vendor);
-
-	if (!vp) return -1;
-	fr_pair_value_memcpy(vp, data, len);
-	fr_pair_add(&request->reply->vps, vp);
-	return 0;
+	return pairs_add_octets(request->reply, &request->reply->vps, dict_attrbyvalue(attr, vendor), data, len) ? 0 : -1;
 }
 
 static int add_reply_integer(REQUEST *request, unsigned int vendor, unsigned int attr, uint32_t value)
 {
-	VALUE_PAIR *vp = fr_pair_afrom_num(request->reply, attr, vendor);
-
-	if (!vp) return -1;
-	vp->vp_integer = value;
-	vp->vp_length = 4;
-	fr_pair_add(&request->reply->vps, vp);
-	return 0;
+	return pairs_add_integer(request->reply, &request->reply->vps, dict_attrbyvalue(attr, vendor), value) ? 0 : -1;
 }
 
 /* RFC 2759 section 6 failure packet, as MS-CHAP-Error: ident, then "E=.. R=0 C=<challenge> V=3 M=..". */
