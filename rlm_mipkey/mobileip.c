@@ -29,6 +29,7 @@ RCSID("$Id$")
 #include "profile.h"
 #include "mip_ext.h"
 #include "mip_policy.h"
+#include "pairs.h"
 #include "wire.h"
 
 /* Every reply profile; "mipkey_profile = <name>" / "default_profile = <name>" picks one. */
@@ -248,60 +249,41 @@ static rlm_rcode_t refuse(REQUEST *request, rlm_rcode_t rcode, char const *fmt, 
 
 /* --- helpers for the profiles (profile.h) ----------------------------------------------- */
 
-static VALUE_PAIR *new_vp(REQUEST *request, char const *attr)
+/* The attribute by name, or an error line: the profiles name what they send. */
+static DICT_ATTR const *reply_da(REQUEST *request, char const *attr)
 {
-	DICT_ATTR const	*da = dict_attrbyname(attr);
-	VALUE_PAIR	*vp;
+	DICT_ATTR const *da = dict_attrbyname(attr);
 
-	if (!da) {
-		RERROR("Attribute %s is not in the dictionary: cannot send it", attr);
-		return NULL;
-	}
-	vp = fr_pair_afrom_da(request->reply, da);
-	if (!vp) RERROR("Out of memory");
-	return vp;
+	if (!da) RERROR("Attribute %s is not in the dictionary: cannot send it", attr);
+	return da;
 }
 
 int mobileip_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len)
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	fr_pair_value_memcpy(vp, data, len);
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_octets(request->reply, vps, da, data, len) ? 0 : -1;
 }
 
 int mobileip_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len)
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	fr_pair_value_bstrncpy(vp, value, len);
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_string(request->reply, vps, da, value, len) ? 0 : -1;
 }
 
 int mobileip_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value)
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	vp->vp_integer = value;
-	vp->vp_length = 4;
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_integer(request->reply, vps, da, value) ? 0 : -1;
 }
 
 int mobileip_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4])
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	memcpy(&vp->vp_ipaddr, addr, 4);
-	vp->vp_length = 4;
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_ipaddr(request->reply, vps, da, addr) ? 0 : -1;
 }
 
 /* --- what the mobile node asked for: two front-ends, one mip_key_request_t ------------------- */

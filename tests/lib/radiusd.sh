@@ -105,6 +105,7 @@ radiusd_setup() {
     [[ ${RADIUSD_SHIPPED_POOL:-0} = 1 ]] && retry='s|^$||'
     sed -e "s|^\(\s*server = \)\"ldap://127.0.0.1:389\"|\1\"ldap://127.0.0.1:$ldap_port\"|" \
         -e "$retry" \
+        -e "s|^\(\s*password_change = \)no|\1yes|" \
         "$RADIUSD_REPO_ROOT/raddb/mods-available/mipkey" >"$dir/raddb/mods-enabled/mipkey" || return 1
     grep -q "ldap://127.0.0.1:$ldap_port" "$dir/raddb/mods-enabled/mipkey" ||
         { _radiusd_err "could not point mods-available/mipkey at the test LDAP"; return 1; }
@@ -131,6 +132,10 @@ radiusd_setup() {
         >"$dir/raddb/mods-enabled/mipkey_aaa" || return 1
     sed -e "s|@PORT@|$((port + 3))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-aaa.in" \
         >"$dir/raddb/sites-enabled/mipkey-aaa" || return 1
+    # Test-only EAP-MSCHAPv2 site four ports up (send_error = yes: password change over EAP).
+    cp "$RADIUSD_REPO_ROOT/tests/raddb/mod-eap-cpw.in" "$dir/raddb/mods-enabled/eap_cpw" || return 1
+    sed -e "s|@PORT@|$((port + 4))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-eap-cpw.in" \
+        >"$dir/raddb/sites-enabled/mipkey-eap-cpw" || return 1
     _radiusd_certs "$dir" || return 1
     echo "$port" >"$dir/run/port"
     echo "$secret" >"$dir/run/secret"
