@@ -675,7 +675,17 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 	}
 	if (inst->fetch_aaa_sa) get_aaa_sa(inst, request, conn->ld, entry, &out->aaa_sa);
 	result = MIPKEY_OK;
-	if (cpw) result = change_in_entry(inst, request, conn->ld, entry, hash[0], auth, cpw, out);
+	if (cpw) {
+		/* The modify is a synchronous call too: what is left of the request's budget. */
+		tv = remaining(&t0, inst->search_timeout, 1000);
+		if (ldap_set_option(conn->ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS) {
+			RERROR("Password change: cannot set the LDAP timeout");
+			OPENSSL_cleanse(out->key, sizeof(out->key));
+			result = MIPKEY_BACKEND_DOWN;
+			goto done;
+		}
+		result = change_in_entry(inst, request, conn->ld, entry, hash[0], auth, cpw, out);
+	}
 
 done:
 	free_secret_values(hash);
