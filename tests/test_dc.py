@@ -31,8 +31,11 @@ def dc(action):
 expect_accept(f"{T}: alice right password", "alice", ref_for("alice", "clientPass"))
 expect_accept(f"{T}: bob non-ASCII password", "bob", ref_for("bob", "Grüße-密码"))
 expect_accept(f"{T}: MIPKEY\\\\alice", "MIPKEY\\\\alice", ref_for("MIPKEY\\alice", "clientPass", hash_user="alice"))
-expect_accept(f"{T}: alice@mipkey.test (realm mapped to MIPKEY)", "alice@mipkey.test",
-              ref_for("alice@mipkey.test", "clientPass", hash_user="alice"))
+# One ChallengeHash name per request at a DC (hash_username = auto): RFC 2759's, realm kept.
+expect_accept(f"{T}: alice@mipkey.test (realm mapped to MIPKEY), hashed whole", "alice@mipkey.test",
+              ref_for("alice@mipkey.test", "clientPass", hash_user="alice@mipkey.test"))
+expect_error(f"{T}: alice@mipkey.test hashed without realm, no key request: no second try", "alice@mipkey.test",
+             ref_for("alice@mipkey.test", "clientPass", hash_user="alice"), "Access-Reject", 691)
 expect_error(f"{T}: alice wrong password", "alice", ref_for("alice", "wrongPass"), "Access-Reject", 691)
 expect_error(f"{T}: unknown user", "nosuchuser", ref_for("nosuchuser", "clientPass"), "Access-Reject", 691)
 expect_error(f"{T}: password expired", "pexpired", ref_for("pexpired", "clientPass"), "Access-Reject", 648)

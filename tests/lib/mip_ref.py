@@ -44,9 +44,13 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import socket
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mschap_ref  # noqa: E402
 
 # RFC 3344 / 2794 / 3012 / 3957 extension types
 EXT_MN_HA_AUTH = 32
@@ -275,17 +279,23 @@ def mn_identifier(nai=None, home_address=None):
 
 def registration_key(aaa_key, nonce, mn_id):
     """RFC 3957 5: HMAC-SHA1(AAA-key, nonce || MN identifier)."""
-    return hmac.new(aaa_key, nonce + mn_id, hashlib.sha1).digest()
+    key = hmac.new(aaa_key, nonce + mn_id, hashlib.sha1).digest()
+    mschap_ref.record_secret(key)
+    return key
 
 
 def skey(k2, challenge, nt_response):
     """Seed 000 formula (1): MD5(k'' || challenge || NT-Response)."""
-    return hashlib.md5(k2 + challenge + nt_response).digest()
+    key = hashlib.md5(k2 + challenge + nt_response).digest()
+    mschap_ref.record_secret(key)
+    return key
 
 
 def skey_rekey(skey_, identification):
     """Seed 000 formula (2): MD5(Skey || Identification)."""
-    return hashlib.md5(skey_ + ident(identification)).digest()
+    key = hashlib.md5(skey_ + ident(identification)).digest()
+    mschap_ref.record_secret(key)
+    return key
 
 
 # --------------------------------------------------------------------------

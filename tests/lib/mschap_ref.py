@@ -38,6 +38,17 @@ LEGACY = ["-provider", "legacy", "-provider", "default"]
 # Primitives (openssl CLI for MD4 and DES)
 # --------------------------------------------------------------------------
 
+def record_secret(*values):
+    """Appends each secret (bytes) as hex to $MIPKEY_SECRETS_LOG, if set: test_secrets.py then
+    checks that none of them appears in what the servers wrote."""
+    path = os.environ.get("MIPKEY_SECRETS_LOG")
+    if not path:
+        return
+    with open(path, "a") as f:
+        for v in values:
+            f.write(v.hex() + "\n")
+
+
 def _openssl(args, data):
     proc = subprocess.run([OPENSSL] + args, input=data, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, check=False)
@@ -257,6 +268,7 @@ def compute(user, authenticator_challenge, peer_challenge, password=None,
     # Reserved(8) NT-Response(24) = 50 bytes
     resp = bytes([ident & 0xFF, 0]) + peer_challenge + b"\x00" * 8 + ntr
     assert len(resp) == 50
+    record_secret(k, k2, mk, send, recv)
     h = lambda b: b.hex().upper()  # noqa: E731
     return {
         "user": user,
