@@ -10,7 +10,8 @@
 #   sanitize_use DIR            # points radiusd.sh at DIR/src/.libs/rlm_mipkey.so and makes
 #                               # radiusd_start preload the sanitizer runtime into freeradius
 #                               # (after nodeepbind.c: FreeRADIUS's RTLD_DEEPBIND is refused by
-#                               # ASan), reports going to DIR/reports/
+#                               # ASan), reports going to DIR/reports/; "freeradius" on PATH
+#                               # becomes a wrapper that does the same
 #   sanitize_reports DIR        # prints every report and returns 1 if there is any
 #
 # ASan's leak checker is off: FreeRADIUS 3.2.1 itself does not free everything at exit (and
@@ -51,6 +52,12 @@ sanitize_use() {
     RADIUSD_ENV+=" ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1:log_path=$dir/reports/asan:verify_asan_link_order=0"
     RADIUSD_ENV+=" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$dir/reports/ubsan"
     export RADIUSD_MODULE_DIR RADIUSD_ENV
+    # Suites that run "freeradius -C" themselves (config-errors, aaa-sa) find this one first.
+    mkdir -p "$dir/bin"
+    printf '#!/bin/sh\nexec env %s /usr/sbin/freeradius "$@"\n' "$RADIUSD_ENV" \
+        >"$dir/bin/freeradius" && chmod +x "$dir/bin/freeradius" || return 1
+    PATH=$dir/bin:$PATH
+    export PATH
 }
 
 sanitize_reports() {
