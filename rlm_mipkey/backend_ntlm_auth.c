@@ -3,25 +3,46 @@
  * backend_ntlm_auth.c - a domain controller verifies the response through Samba's ntlm_auth
  * helper (a process per request, with a timeout), which prints the user session key k'.
  *
- * The fallback where libwbclient cannot be used. The user name goes into argv as one argument,
- * never through a shell.
+ * The fallback where libwbclient cannot be used. Nothing of the request is on ntlm_auth's
+ * command line (readable by every local user in /proc/PID/cmdline): the user name, domain,
+ * ChallengeHash and NT-Response go to its standard input in the helper protocol
+ * "ntlm-server-1" (key: value lines ended by a "." line; "Key:: base64" for the names), and
+ * the answer is read from its standard output up to the "." line that ends it:
+ *
+ *	Authenticated: Yes			Authenticated: No
+ *	User-Session-Key: <32 hex>		Authentication-Error: <description of the NT status>
+ *	.					.
+ *
+ * On failure this protocol gives only the MS-ERREF description of the NT status (no code);
+ * nt_status.c maps it back. A text it does not know is a backend failure, never a reject.
+ *
+ * The child is forked here (not with rad_fork) into its own process group and reaped with
+ * waitpid() on its own pid: FreeRADIUS's worker threads reap every child of the server's
+ * process group (waitpid(0, ...)) and drop those rad_fork() has not registered yet, so a
+ * helper that exited at once could be lost and rad_waitpid() would wait 10 s for it. The
+ * answer does not depend on the exit status anyway: a complete protocol answer is the answer.
  */
 #include <freeradius/radiusd.h>
+#include <freeradius/base64.h>
 RCSID("$Id$")
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <openssl/crypto.h>
 
 #include "backend.h"
 #include "dc_common.h"
 
-#define OUTPUT_MAX 1024
+#define OUTPUT_MAX	2048
+#define REQUEST_MAX	1024
+#define EXIT_GRACE_MS	200	//!< after a complete answer, how long ntlm_auth may take to exit
+#define KILL_REAP_MS	300	//!< after SIGKILL, how long we wait to reap it
 
 extern char **environ;
-
 
 typedef struct {
 	dc_domain_conf_t	domains;
@@ -57,86 +78,190 @@ static int ntlm_auth_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, UNUSED char 
 	return 0;
 }
 
-/*
- * Runs argv and collects its stdout within timeout seconds. Returns the exit status, -1 if it
- * could not run or its status is unknown, -2 on timeout (the child is killed).
- *
- * rad_fork()/rad_waitpid(), not posix_spawn()/waitpid(): FreeRADIUS's threads reap every child
- * they did not fork themselves, so a plain waitpid() could find nothing to wait for. The child
- * gets only stdin (/dev/null), stdout (our pipe) and stderr (/dev/null): no descriptor of the
- * server, and no other request's pipe.
- */
-static int run(REQUEST *request, char *const argv[], uint32_t timeout, char *out, size_t outlen)
+static int64_t now_ms(void)
 {
-	int		fds[2], devnull, status = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reaps pid within ms milliseconds (0: just look). Returns 1 reaped (or already reaped by
+ * someone else: ECHILD), 0 still running.
+ */
+static int reap_within(pid_t pid, int ms)
+{
+	int64_t		until = now_ms() + ms;
+	int		status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid) return 1;
+		if (r < 0 && errno != EINTR) return 1;	/* ECHILD: nothing left to reap */
+		if (now_ms() >= until) return 0;
+		{
+			struct timespec ts = { .tv_sec = 0, .tv_nsec = 2 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/* Ends and reaps the helper: a grace period to exit by itself, then SIGKILL. */
+static void finish_child(REQUEST *request, pid_t pid, int grace_ms)
+{
+	if (grace_ms > 0 && reap_within(pid, grace_ms)) return;
+	if (reap_within(pid, 0)) return;
+	kill(pid, SIGKILL);		/* not reaped yet, so the pid is still ours */
+	if (!reap_within(pid, KILL_REAP_MS)) RWARN("ntlm_auth (pid %d) did not end after SIGKILL", (int) pid);
+}
+
+typedef enum {
+	RUN_ANSWER = 0,		//!< a complete answer (ended by a "." line) is in out
+	RUN_INCOMPLETE,		//!< it closed its output (or exited) before the end of the answer
+	RUN_TIMEOUT,		//!< no complete answer within the timeout
+	RUN_ERROR		//!< it could not be run
+} run_rc_t;
+
+/* True once out holds a line that is just ".". */
+static bool answer_complete(char const *out, size_t used)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < used; i++) {
+		if (out[i] == '.' && out[i + 1] == '\n' && (i == 0 || out[i - 1] == '\n')) return true;
+	}
+	return false;
+}
+
+/*
+ * Runs argv with a socket as its stdin and stdout, writes req to it, reads the answer within
+ * timeout seconds (CLOCK_MONOTONIC). The child is always reaped before this returns: killed
+ * at once when its answer is incomplete or late, after EXIT_GRACE_MS when it is complete.
+ * The child gets only that socket and /dev/null as stderr: no descriptor of the server, and
+ * no other request's socket.
+ */
+static run_rc_t run(REQUEST *request, char *const argv[], uint32_t timeout, char const *req, size_t reqlen,
+		    char *out, size_t outlen)
+{
+	int		sv[2], devnull;
 	pid_t		pid;
 	size_t		used = 0;
-	struct timeval	start, now;
+	int64_t		deadline = now_ms() + (int64_t) timeout * 1000;
+	run_rc_t	rc;
+	ssize_t		n;
 
-	if (pipe2(fds, O_CLOEXEC) < 0) return -1;
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	out[0] = '\0';
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		RERROR("Cannot run %s: socketpair: %s", argv[0], fr_syserror(errno));
+		return RUN_ERROR;
+	}
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
+		RERROR("Cannot run %s: /dev/null: %s", argv[0], fr_syserror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return RUN_ERROR;
 	}
 
-	pid = rad_fork();
+	pid = fork();
 	if (pid == 0) {
-		/* Child: only async-signal-safe calls until execve. dup2 clears O_CLOEXEC on 0-2. */
-		if (dup2(devnull, STDIN_FILENO) < 0 || dup2(fds[1], STDOUT_FILENO) < 0 ||
+		/* Child: only async-signal-safe calls until execve. dup2 clears FD_CLOEXEC on 0-2.
+		 * Its own process group first, so that no waitpid(0, ...) of the server can reap it. */
+		if (setpgid(0, 0) < 0) _exit(127);
+		if (dup2(sv[1], STDIN_FILENO) < 0 || dup2(sv[1], STDOUT_FILENO) < 0 ||
 		    dup2(devnull, STDERR_FILENO) < 0) _exit(127);
 		closefrom(STDERR_FILENO + 1);
 		execve(argv[0], argv, environ);
 		_exit(127);
 	}
-	close(fds[1]);
+	close(sv[1]);
 	close(devnull);
 	if (pid < 0) {
-		close(fds[0]);
-		RERROR("Cannot run %s: %s", argv[0], fr_syserror(errno));
-		return -1;
+		close(sv[0]);
+		RERROR("Cannot run %s: fork: %s", argv[0], fr_syserror(errno));
+		return RUN_ERROR;
 	}
+	(void) setpgid(pid, pid);	/* also from here, so it holds before the child runs; EACCES after exec is fine */
 
-	gettimeofday(&start, NULL);
+	/* A few hundred bytes: the socket buffer takes them at once. MSG_NOSIGNAL: no SIGPIPE. */
+	n = send(sv[0], req, reqlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n != (ssize_t) reqlen) {
+		RERROR("Cannot write the request to %s: %s", argv[0], n < 0 ? fr_syserror(errno) : "short write");
+		close(sv[0]);
+		finish_child(request, pid, 0);
+		return RUN_INCOMPLETE;
+	}
+	(void) shutdown(sv[0], SHUT_WR);	/* one request: it exits after answering it */
+
 	for (;;) {
-		struct pollfd	pfd = { .fd = fds[0], .events = POLLIN };
-		long		left;
-		ssize_t		n;
+		struct pollfd	pfd = { .fd = sv[0], .events = POLLIN };
+		int64_t		left = deadline - now_ms();
 		int		ready;
 
-		gettimeofday(&now, NULL);
-		left = (long) timeout * 1000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_usec - start.tv_usec) / 1000);
-		ready = left > 0 ? poll(&pfd, 1, (int) left) : 0;
-		if (ready < 0 && errno == EINTR) continue;
-		if (ready <= 0) {
-			kill(pid, SIGKILL);
-			rad_waitpid(pid, &status);
-			close(fds[0]);
-			OPENSSL_cleanse(out, outlen);
-			return -2;
+		if (left <= 0) {
+			rc = RUN_TIMEOUT;
+			break;
 		}
-		n = read(fds[0], out + used, outlen - 1 - used);
-		if (n < 0 && errno == EINTR) continue;
-		if (n <= 0) break;
+		ready = poll(&pfd, 1, (int) left);
+		if (ready < 0 && errno == EINTR) continue;
+		if (ready < 0) {
+			rc = RUN_INCOMPLETE;
+			break;
+		}
+		if (ready == 0) continue;	/* the deadline check above ends it */
+		n = read(sv[0], out + used, outlen - 1 - used);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+		if (n <= 0) {
+			rc = RUN_INCOMPLETE;	/* output closed before the "." line */
+			break;
+		}
 		used += (size_t) n;
-		if (used == outlen - 1) break;	/* more than we ever parse: the rest is not needed */
+		out[used] = '\0';
+		if (answer_complete(out, used)) {
+			rc = RUN_ANSWER;
+			break;
+		}
+		if (used == outlen - 1) {
+			rc = RUN_INCOMPLETE;	/* far more than any answer */
+			break;
+		}
 	}
 	out[used] = '\0';
-	close(fds[0]);
-	if (rad_waitpid(pid, &status) != pid) return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	close(sv[0]);
+	finish_child(request, pid, rc == RUN_ANSWER ? EXIT_GRACE_MS : 0);
+	return rc;
+}
+
+/* The value of "key: value" on a line of the answer, NUL-terminated in place; NULL if absent. */
+static char *answer_value(char *out, char const *key)
+{
+	size_t	klen = strlen(key);
+	char	*line, *nl;
+
+	for (line = out; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':' && line[klen + 1] == ' ') {
+			if (nl) *nl = '\0';
+			return line + klen + 2;
+		}
+	}
+	return NULL;
 }
 
 static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
 {
+	static uint8_t const	zero[MSCHAPV2_HASH_LEN];
 	ntlm_auth_inst_t	*inst = instance;
 	char			domain[DC_DOMAIN_MAX];
 	char			challenge[2 * MSCHAPV2_CHALLENGE_HASH_LEN + 1], response[2 * MSCHAPV2_NT_RESPONSE_LEN + 1];
-	char			output[OUTPUT_MAX], *key, *p;
-	char			*argv[10];
-	int			argc = 0, rc, i;
-	unsigned int		status;
+	char			output[OUTPUT_MAX], req[REQUEST_MAX], user64[512], domain64[512];
+	char			*argv[5], *configfile = NULL, *v;
+	int			argc = 0, len;
+	size_t			dlen;
+	run_rc_t		rc;
 	mipkey_result_t		result;
 
 	out->kind = MIPKEY_KEY_VERIFIED;
@@ -148,64 +273,100 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 		REDEBUG("User name contains a NUL byte");
 		return MIPKEY_INVALID;
 	}
+	dlen = strlen(domain);
+	/* Base64 ("Key:: value"): a name with a newline cannot add lines to the request. */
+	if (FR_BASE64_ENC_LENGTH(auth->account_len) >= sizeof(user64) ||
+	    FR_BASE64_ENC_LENGTH(dlen) >= sizeof(domain64)) {
+		REDEBUG("User or domain name too long for ntlm_auth");
+		return MIPKEY_INVALID;
+	}
+	fr_base64_encode(user64, sizeof(user64), (uint8_t const *) auth->account, auth->account_len);
+	fr_base64_encode(domain64, sizeof(domain64), (uint8_t const *) domain, dlen);
 	fr_bin2hex(challenge, auth->challenge_hash, MSCHAPV2_CHALLENGE_HASH_LEN);
 	fr_bin2hex(response, auth->nt_response, MSCHAPV2_NT_RESPONSE_LEN);
 
-	argv[argc++] = (char *)(uintptr_t) inst->program;
-	argv[argc++] = "--request-nt-key";
-	argv[argc++] = "--allow-mschapv2";
-	argv[argc++] = talloc_asprintf(request, "--username=%.*s", (int) auth->account_len, auth->account);
-	argv[argc++] = talloc_asprintf(request, "--domain=%s", domain);
-	argv[argc++] = talloc_asprintf(request, "--challenge=%s", challenge);
-	argv[argc++] = talloc_asprintf(request, "--nt-response=%s", response);
-	if (inst->config_file) argv[argc++] = talloc_asprintf(request, "--configfile=%s", inst->config_file);
-	argv[argc] = NULL;
-	for (i = 3; i < argc; i++) {
-		if (!argv[i]) {		/* out of memory: never run it with an argument missing */
-			for (i = 3; i < argc; i++) talloc_free(argv[i]);
-			return MIPKEY_BACKEND_DOWN;
-		}
+	/* No NT-Domain for an empty domain: ntlm_auth then asks winbindd's own domain. */
+	len = snprintf(req, sizeof(req), "Username:: %s\n%s%s%sLANMAN-Challenge: %s\nNT-Response: %s\n"
+		       "Request-User-Session-Key: Yes\n.\n", user64, dlen ? "NT-Domain:: " : "",
+		       dlen ? domain64 : "", dlen ? "\n" : "", challenge, response);
+	OPENSSL_cleanse(challenge, sizeof(challenge));
+	OPENSSL_cleanse(response, sizeof(response));
+	if (len < 0 || (size_t) len >= sizeof(req)) {
+		OPENSSL_cleanse(req, sizeof(req));
+		REDEBUG("ntlm_auth request too long");
+		return MIPKEY_INVALID;
 	}
 
-	RDEBUG2("Asking the domain controller (ntlm_auth) for %s\\%.*s", domain, (int) auth->account_len, auth->account);
-	rc = run(request, argv, inst->timeout, output, sizeof(output));
-	for (i = 3; i < argc; i++) talloc_free(argv[i]);
+	argv[argc++] = (char *)(uintptr_t) inst->program;
+	argv[argc++] = "--helper-protocol=ntlm-server-1";
+	argv[argc++] = "--allow-mschapv2";
+	if (inst->config_file) {
+		configfile = talloc_asprintf(request, "--configfile=%s", inst->config_file);
+		if (!configfile) {
+			OPENSSL_cleanse(req, sizeof(req));
+			return MIPKEY_BACKEND_DOWN;
+		}
+		argv[argc++] = configfile;
+	}
+	argv[argc] = NULL;
 
-	if (rc == -2) {
+	RDEBUG2("Asking the domain controller (ntlm_auth) for %s\\%.*s", domain, (int) auth->account_len, auth->account);
+	rc = run(request, argv, inst->timeout, req, (size_t) len, output, sizeof(output));
+	OPENSSL_cleanse(req, sizeof(req));
+	talloc_free(configfile);
+
+	switch (rc) {
+	case RUN_ANSWER:
+		break;
+	case RUN_TIMEOUT:
 		RERROR("Domain controller unreachable: ntlm_auth did not answer within %u s", inst->timeout);
 		result = MIPKEY_BACKEND_DOWN;
 		goto done;
-	}
-	if (rc < 0) {
-		RERROR("Domain controller unreachable: ntlm_auth did not run to completion");
+	case RUN_INCOMPLETE:
+		RERROR("Domain controller unreachable: ntlm_auth ended without a complete answer");
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	case RUN_ERROR:
+	default:
+		RERROR("Domain controller unreachable: ntlm_auth could not be run");
 		result = MIPKEY_BACKEND_DOWN;
 		goto done;
 	}
 
-	key = strstr(output, "NT_KEY: ");
-	if (rc == 0 && key) {
-		key += 8;
-		if (strspn(key, "0123456789abcdefABCDEF") == 2 * MSCHAPV2_HASH_LEN &&
-		    fr_hex2bin(out->key, MSCHAPV2_HASH_LEN, key, 2 * MSCHAPV2_HASH_LEN) == MSCHAPV2_HASH_LEN) {
+	if (strncmp(output, "Authenticated: Yes\n", 19) == 0) {
+		v = answer_value(output, "User-Session-Key");
+		/* ntlm_auth leaves the line out when the key is all zero: k' = 0 would give keys anyone
+		 * can compute. Refused exactly as the winbind backend refuses it. */
+		if (v && strlen(v) == 2 * MSCHAPV2_HASH_LEN && strspn(v, "0123456789abcdefABCDEF") == 2 * MSCHAPV2_HASH_LEN &&
+		    fr_hex2bin(out->key, MSCHAPV2_HASH_LEN, v, 2 * MSCHAPV2_HASH_LEN) == MSCHAPV2_HASH_LEN &&
+		    CRYPTO_memcmp(out->key, zero, sizeof(zero)) != 0) {
 			out->account_state = MIPKEY_OK;
 			result = MIPKEY_OK;
 			goto done;
 		}
-		RERROR("ntlm_auth printed an NT_KEY that is not 32 hex digits");
-		result = MIPKEY_BACKEND_DOWN;
+		OPENSSL_cleanse(out->key, sizeof(out->key));
+		if (v && (strlen(v) != 2 * MSCHAPV2_HASH_LEN || strspn(v, "0123456789abcdefABCDEF") != 2 * MSCHAPV2_HASH_LEN)) {
+			RERROR("ntlm_auth printed a User-Session-Key that is not 32 hex digits");
+			result = MIPKEY_BACKEND_DOWN;
+			goto done;
+		}
+		REDEBUG("Domain controller accepted %s\\%.*s without a session key: refused", domain,
+			(int) auth->account_len, auth->account);
+		result = MIPKEY_WRONG_PASSWORD;
 		goto done;
 	}
 
-	/* Failures end in "(0xc000006a)": the NT status. The last one, whatever came before it. */
-	for (p = NULL, key = output; (key = strstr(key, "(0x")); key++) p = key;
-	if (p && sscanf(p + 1, "0x%x)", &status) == 1) {
-		*p = '\0';
-		if ((p = strchr(output, '\n'))) *p = '\0';
-		result = dc_nt_status_result(&inst->domains, request, status, output);
-		goto done;
+	if (strncmp(output, "Authenticated: No\n", 18) == 0) {
+		v = answer_value(output, "Authentication-Error");
+		if (v) {
+			result = dc_nt_status_text_result(&inst->domains, request, v, strlen(v));
+			goto done;
+		}
 	}
-	if ((p = strchr(output, '\n'))) *p = '\0';
-	RERROR("Domain controller unreachable: ntlm_auth exit %d: %s", rc, output);
+
+	/* Only the first line's key: whatever follows a ':' could be a key. */
+	output[strcspn(output, ":\n")] = '\0';
+	RERROR("Domain controller unreachable: unexpected answer from ntlm_auth (first line \"%.40s\")", output);
 	result = MIPKEY_BACKEND_DOWN;
 
 done:

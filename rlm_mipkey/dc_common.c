@@ -6,23 +6,7 @@
 RCSID("$Id$")
 
 #include "dc_common.h"
-
-/* NT status codes (MS-ERREF 2.3.1) a logon can end with. */
-#define NT_STATUS_UNSUCCESSFUL		0xC0000001U	/* ntlm_auth: "Reading winbind reply failed!" */
-#define NT_STATUS_NO_LOGON_SERVERS	0xC000005EU
-#define NT_STATUS_NO_SUCH_USER		0xC0000064U
-#define NT_STATUS_WRONG_PASSWORD	0xC000006AU
-#define NT_STATUS_LOGON_FAILURE		0xC000006DU
-#define NT_STATUS_ACCOUNT_RESTRICTION	0xC000006EU
-#define NT_STATUS_INVALID_LOGON_HOURS	0xC000006FU
-#define NT_STATUS_PASSWORD_EXPIRED	0xC0000071U
-#define NT_STATUS_ACCOUNT_DISABLED	0xC0000072U
-#define NT_STATUS_IO_TIMEOUT		0xC00000B5U
-#define NT_STATUS_ACCOUNT_EXPIRED	0xC0000193U
-#define NT_STATUS_PASSWORD_MUST_CHANGE	0xC0000224U
-#define NT_STATUS_ACCOUNT_LOCKED_OUT	0xC0000234U
-#define NT_STATUS_TRUSTED_DOMAIN_FAILURE 0xC000018CU
-#define NT_STATUS_DOMAIN_CONTROLLER_NOT_FOUND 0xC0000233U
+#include "nt_status.h"
 
 static CONF_PARSER const domain_config[] = {
 	{ "default_domain", FR_CONF_OFFSET(PW_TYPE_STRING, dc_domain_conf_t, default_domain), "" },
@@ -84,42 +68,49 @@ int dc_domain(dc_domain_conf_t const *conf, REQUEST *request, mipkey_auth_t cons
 mipkey_result_t dc_nt_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
 				    char const *text)
 {
-	switch (nt_status) {
-	case NT_STATUS_WRONG_PASSWORD:
-	case NT_STATUS_NO_SUCH_USER:
-	case NT_STATUS_LOGON_FAILURE:
-		REDEBUG("Domain controller: %s", text);
+	char const *name = nt_status_name(nt_status);
+
+	if (!name) name = "unknown NT status";
+	if (!text) text = "";
+
+	switch (nt_status_classify(nt_status)) {
+	case NT_CLASS_WRONG_PASSWORD:
+		REDEBUG("Domain controller: %s (0x%08X) %s", name, nt_status, text);
 		return MIPKEY_WRONG_PASSWORD;
 
-	/* Disabled is answered like a wrong password: MS-CHAP has no code a client shows for it. */
-	case NT_STATUS_ACCOUNT_DISABLED:
-	case NT_STATUS_ACCOUNT_EXPIRED:
-	case NT_STATUS_ACCOUNT_RESTRICTION:
-	case NT_STATUS_INVALID_LOGON_HOURS:
-		REDEBUG("Domain controller: account may not log in: %s", text);
-		return MIPKEY_WRONG_PASSWORD;
+	/* The DC tells these only after it checked the password (Samba: authsam_account_ok runs
+	 * after the password check; the test DC answers a wrong password for disabled1 with
+	 * WRONG_PASSWORD), so E=647 tells nothing to a client that does not know the password. */
+	case NT_CLASS_DISABLED:
+		REDEBUG("Domain controller: account may not log in: %s (0x%08X) %s", name, nt_status, text);
+		return MIPKEY_ACCT_DISABLED;
 
-	case NT_STATUS_PASSWORD_EXPIRED:
-	case NT_STATUS_PASSWORD_MUST_CHANGE:
-		REDEBUG("Domain controller: %s", text);
+	case NT_CLASS_PASSWORD_EXPIRED:
+		REDEBUG("Domain controller: %s (0x%08X) %s", name, nt_status, text);
 		return MIPKEY_PASSWORD_EXPIRED;
 
 	/* The DC says "locked" whether or not the password was right, so E=647 tells a prober that
 	 * the account exists and is locked: report_lockout = no answers 691 instead. */
-	case NT_STATUS_ACCOUNT_LOCKED_OUT:
-		REDEBUG("Domain controller: account locked out: %s", text);
+	case NT_CLASS_LOCKED:
+		REDEBUG("Domain controller: account locked out: %s (0x%08X) %s", name, nt_status, text);
 		return conf->report_lockout ? MIPKEY_ACCT_LOCKED : MIPKEY_WRONG_PASSWORD;
 
-	case NT_STATUS_UNSUCCESSFUL:
-	case NT_STATUS_NO_LOGON_SERVERS:
-	case NT_STATUS_IO_TIMEOUT:
-	case NT_STATUS_TRUSTED_DOMAIN_FAILURE:
-	case NT_STATUS_DOMAIN_CONTROLLER_NOT_FOUND:
-		RERROR("Domain controller unreachable: %s", text);
-		return MIPKEY_BACKEND_DOWN;
-
-	default:
-		RERROR("Domain controller refused the logon: %s (0x%08X)", text, nt_status);
-		return MIPKEY_WRONG_PASSWORD;
+	case NT_CLASS_FAIL:
+		break;
 	}
+
+	/* Not about this user: the DC, winbindd or the machine trust. Never a wrong password. */
+	RERROR("Domain controller unreachable or refusing service: %s (0x%08X) %s", name, nt_status, text);
+	return MIPKEY_BACKEND_DOWN;
+}
+
+mipkey_result_t dc_nt_status_text_result(dc_domain_conf_t const *conf, REQUEST *request, char const *text,
+					 size_t len)
+{
+	uint32_t nt_status;
+
+	if (nt_status_from_text(text, len, &nt_status)) return dc_nt_status_result(conf, request, nt_status, "");
+	RERROR("Domain controller unreachable or refusing service: \"%.*s\" names no known NT status",
+	       (int) len, text);
+	return MIPKEY_BACKEND_DOWN;
 }

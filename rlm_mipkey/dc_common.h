@@ -25,8 +25,16 @@ int dc_domain_conf_parse(TALLOC_CTX *ctx, CONF_SECTION *cs, dc_domain_conf_t *co
  */
 int dc_domain(dc_domain_conf_t const *conf, REQUEST *request, mipkey_auth_t const *auth, char *buf, size_t buflen);
 
-/** Maps an NT status from the DC to a result, logging why. */
+/**
+ * Maps an NT status from the DC to a result, logging it (name and hex) and why. Only the
+ * statuses nt_status.c lists as being about the user, the password or the account state
+ * give a reject; every other status, unknown codes included, is MIPKEY_BACKEND_DOWN.
+ */
 mipkey_result_t dc_nt_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
 				    char const *text);
+
+/** The same for a status known only by the text a Samba tool printed (ntlm_auth's helper protocol). */
+mipkey_result_t dc_nt_status_text_result(dc_domain_conf_t const *conf, REQUEST *request, char const *text,
+					 size_t len);
 
 #endif

@@ -36,6 +36,7 @@
  * the message.
  */
 #include "mip_ext.h"
+#include "wire.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,20 +64,6 @@ static int fail(char const **err, char const *fmt, ...)
 	return -1;
 }
 
-static uint16_t get16(uint8_t const *p)
-{
-	return (uint16_t)(((unsigned int)p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(uint8_t const *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static uint64_t get64(uint8_t const *p)
-{
-	return ((uint64_t)get32(p) << 32) | get32(p + 4);
-}
 
 /*
  *	RFC 3344 1.10: which of the extension types we know use the long

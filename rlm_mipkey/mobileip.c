@@ -28,6 +28,8 @@ RCSID("$Id$")
 #include "mobileip.h"
 #include "profile.h"
 #include "mip_ext.h"
+#include "mip_policy.h"
+#include "wire.h"
 
 /* Every reply profile; "mipkey_profile = <name>" / "default_profile = <name>" picks one. */
 static mobileip_profile_t const *profiles[] = {
@@ -41,9 +43,6 @@ static mobileip_profile_t const *profiles[] = {
 
 /* The longest RRQ a RADIUS attribute can carry is 247 octets (VSA): room to spare. */
 #define RRQ_MAX_LEN	256
-
-/* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01: the Identification's timestamps (RFC 3344 5.7). */
-#define NTP_UNIX_OFFSET	2208988800UL
 
 /* Upper bound of replay_window: a day is far beyond any clock skew worth tolerating. */
 #define REPLAY_WINDOW_MAX	86400
@@ -248,293 +247,167 @@ int mobileip_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, ui
 	return 0;
 }
 
-/* --- what the mobile node asked for ------------------------------------------------------ */
+/* --- what the mobile node asked for: two front-ends, one mip_key_request_t ------------------- */
 
+/*
+ * What the front-ends keep besides the request itself (storage the request points into, and
+ * what goes to the reply but decides nothing).
+ */
 typedef struct {
-	uint8_t const	*mn_id;			//!< RFC 3957 5 step 1 identifier
-	size_t		mn_id_len;
-	uint8_t		mn_id_addr[4];		//!< storage when the identifier is the home address
-	uint32_t	requested_lifetime;
-	bool		has_aaa_spi;		//!< the request named an AAA SPI
-} key_request_t;
+	uint8_t		rrq_md5[MSCHAPV2_CHALLENGE_LEN];	//!< MD5 of the RRQ, MN-AAA authenticator zeroed
+	bool		has_home_agent;
+	uint8_t		home_agent[4];
+} front_end_t;
 
 static bool addr_is_zero(uint8_t const a[4])
 {
 	return !(a[0] | a[1] | a[2] | a[3]);
 }
 
-/* How a home address was proven to be the authenticated user's (home_address_owner()). */
-typedef enum {
-	HOA_NOT_PROVEN = 0,
-	HOA_IS_NAME,			//!< the authenticated name is the address in dotted form
-	HOA_IS_FRAMED_IP		//!< control:Framed-IP-Address is the address
-} hoa_proof_t;
-
 /*
- * A home address may stand for the mobile node (RFC 3957 5 step 1, a node without an NAI)
- * only if it is proven to be the authenticated user's: the name MS-CHAPv2 verified is that
- * address in dotted form, or another module (files, LDAP, ...) put it in
- * control:Framed-IP-Address for this user. Otherwise any user could have the keys of any
- * home address computed.
+ * The raw Registration Request: parsed with every length checked, and its MD5 with the MN-AAA
+ * authenticator zero-filled (the seed's peer challenge). Rules: mip_policy.c.
  */
-static hoa_proof_t home_address_owner(REQUEST *request, mipkey_auth_t const *auth, uint8_t const addr[4])
+static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, mip_key_request_t *kr,
+			    front_end_t *fe)
 {
-	char		dotted[INET_ADDRSTRLEN];
-	vp_cursor_t	cursor;
-	VALUE_PAIR	*vp;
-
-	if (inet_ntop(AF_INET, addr, dotted, sizeof(dotted)) &&
-	    auth->as_sent_len == strlen(dotted) && memcmp(auth->as_sent, dotted, auth->as_sent_len) == 0) {
-		return HOA_IS_NAME;
-	}
-	for (vp = fr_cursor_init(&cursor, &request->config); vp; vp = fr_cursor_next(&cursor)) {
-		if (vp->da->vendor == 0 && vp->da->attr == PW_FRAMED_IP_ADDRESS &&
-		    vp->da->type == PW_TYPE_IPV4_ADDR && memcmp(&vp->vp_ipaddr, addr, 4) == 0) {
-			return HOA_IS_FRAMED_IP;
-		}
-	}
-	return HOA_NOT_PROVEN;
-}
-
-static char const *hoa_proof_name(hoa_proof_t p)
-{
-	return p == HOA_IS_NAME ? "the authenticated name" : "control:Framed-IP-Address";
-}
-
-/* The refusal when home_address_owner() finds no proof. */
-static rlm_rcode_t refuse_home_address(REQUEST *request, mipkey_auth_t const *auth, uint8_t const addr[4])
-{
-	char dotted[INET_ADDRSTRLEN];
-
-	if (!inet_ntop(AF_INET, addr, dotted, sizeof(dotted))) strcpy(dotted, "?");
-	return refuse(request, RLM_MODULE_REJECT, "the home address %s is not \"%.*s\"'s (neither the authenticated "
-		      "name nor control:Framed-IP-Address): it cannot be the mobile node identifier", dotted,
-		      (int) auth->as_sent_len, auth->as_sent);
-}
-
-/*
- * RFC 3344 5.7: with timestamps, the high 32 bits of the Identification are NTP seconds
- * (since 1900). A request whose timestamp is more than replay_window seconds away from the
- * server's clock is refused: a captured Registration Request with its MS-CHAPv2 response
- * cannot be replayed later than that. (Within the window a replay needs a cache shared by the
- * servers: not done here.) The comparison is modulo 2^32, so it survives the NTP era roll-over
- * of 2036.
- */
-static rlm_rcode_t check_identification(mobileip_inst_t const *inst, REQUEST *request, mip_rrq_t const *rrq)
-{
-	uint32_t	ts = (uint32_t) (rrq->identification >> 32);
-	uint32_t	now = (uint32_t) ((uint64_t) time(NULL) + NTP_UNIX_OFFSET);
-	int64_t		skew = (int32_t) (ts - now);
-
-	if (inst->replay_window == 0 || inst->replay_method != RFC3957_REPLAY_TIMESTAMPS) return RLM_MODULE_OK;
-	if (skew > (int64_t) inst->replay_window || skew < -(int64_t) inst->replay_window) {
-		return refuse(request, RLM_MODULE_REJECT, "the Identification of the Registration Request is a "
-			      "timestamp %" PRId64 " s %s the server's clock (replay_window %u s): stale or replayed",
-			      skew < 0 ? -skew : skew, skew < 0 ? "behind" : "ahead of", inst->replay_window);
-	}
-	RDEBUG2("Registration Request timestamp %" PRId64 " s from the server's clock (replay_window %u s)",
-		skew, inst->replay_window);
-	return RLM_MODULE_OK;
-}
-
-/*
- * The raw Registration Request: parsed with every length checked, bound to the MS-CHAPv2
- * proof (peer challenge = MD5 of the RRQ with the MN-AAA authenticator zero-filled, the
- * seed's construction; a Mobile-Foreign Challenge in it must be the MS-CHAP-Challenge),
- * fresh (timestamp Identification within replay_window), and its NAI must be the name that
- * was authenticated; without an NAI, its home address must be the user's.
- */
-static rlm_rcode_t from_rrq(mobileip_inst_t const *inst, REQUEST *request, VALUE_PAIR *blob,
-			    mipkey_auth_t const *auth, key_request_t *kr, mobileip_result_t *r)
-{
-	mip_rrq_t	rrq;
 	char const	*err = NULL;
 	uint8_t		copy[RRQ_MAX_LEN];
-	uint8_t		md5[MSCHAPV2_CHALLENGE_LEN];
 	unsigned int	md5_len = 0;
 	int		ok;
-	rlm_rcode_t	rcode;
 
-	if (mip_rrq_parse(blob->vp_octets, blob->vp_length, &rrq, &err) < 0) {
+	if (mip_rrq_parse(blob->vp_octets, blob->vp_length, rrq, &err) < 0) {
 		return refuse(request, RLM_MODULE_INVALID, "malformed Mipkey-Registration-Request (%zu octets): %s",
 			      blob->vp_length, err ? err : "parse error");
 	}
-
-	/* Only the MN-AAA authentication extension (RFC 3012 6) is the one the proof zero-fills. */
-	if (rrq.mn_aaa_auth.present && rrq.mn_aaa_auth.subtype != MIP_GEN_AUTH_MN_AAA) {
-		return refuse(request, RLM_MODULE_REJECT, "Generalized Authentication extension subtype %u in the "
-			      "Registration Request is not 1 (MN-AAA)", rrq.mn_aaa_auth.subtype);
-	}
-
-	/* The proof covers this RRQ only if the peer challenge is its MD5. */
 	if (blob->vp_length > sizeof(copy)) {
 		return refuse(request, RLM_MODULE_INVALID, "Mipkey-Registration-Request longer than %zu octets",
 			      sizeof(copy));
 	}
 	memcpy(copy, blob->vp_octets, blob->vp_length);
-	if (rrq.mn_aaa_auth.present) {
-		memset(copy + rrq.mn_aaa_auth.auth_offset, 0, rrq.mn_aaa_auth.authenticator_len);
-	}
-	ok = EVP_Digest(copy, blob->vp_length, md5, &md5_len, EVP_md5(), NULL);
+	if (rrq->mn_aaa_auth.present) memset(copy + rrq->mn_aaa_auth.auth_offset, 0, rrq->mn_aaa_auth.authenticator_len);
+	ok = EVP_Digest(copy, blob->vp_length, fe->rrq_md5, &md5_len, EVP_md5(), NULL);
 	OPENSSL_cleanse(copy, sizeof(copy));
-	if (!ok || md5_len != sizeof(md5)) {
+	if (!ok || md5_len != sizeof(fe->rrq_md5)) {
 		RERROR("MD5 of the Registration Request failed (OpenSSL error)");
 		return RLM_MODULE_FAIL;
 	}
-	if (CRYPTO_memcmp(md5, auth->peer_challenge, sizeof(md5)) != 0) {
-		return refuse(request, RLM_MODULE_REJECT, "the MS-CHAPv2 peer challenge is not the MD5 of the "
-			      "Registration Request: the proof does not cover this request");
-	}
 
-	/* A challenge in the RRQ (RFC 3012 4) must be the one the MS-CHAPv2 proof answers. */
-	if (rrq.challenge.data &&
-	    (rrq.challenge.len != MSCHAPV2_CHALLENGE_LEN ||
-	     CRYPTO_memcmp(rrq.challenge.data, auth->auth_challenge, MSCHAPV2_CHALLENGE_LEN) != 0)) {
-		return refuse(request, RLM_MODULE_REJECT, "the Mobile-Foreign Challenge extension (132) of the "
-			      "Registration Request (%zu octets) is not the MS-CHAP-Challenge", rrq.challenge.len);
-	}
-
-	rcode = check_identification(inst, request, &rrq);
-	if (rcode != RLM_MODULE_OK) return rcode;
-
-	if (rrq.nai.data) {
-		if (rrq.nai.len != auth->as_sent_len || memcmp(rrq.nai.data, auth->as_sent, rrq.nai.len) != 0) {
-			return refuse(request, RLM_MODULE_REJECT, "the NAI in the Registration Request is not the "
-				      "authenticated User-Name \"%.*s\"", (int) auth->as_sent_len, auth->as_sent);
-		}
-	} else if (addr_is_zero(rrq.home_address)) {
-		return refuse(request, RLM_MODULE_REJECT, "the Registration Request has neither an NAI nor a "
-			      "home address: no mobile node identifier");
-	} else {
-		hoa_proof_t proof = home_address_owner(request, auth, rrq.home_address);
-
-		if (proof == HOA_NOT_PROVEN) return refuse_home_address(request, auth, rrq.home_address);
-		RDEBUG2("Registration Request without NAI: the home address is the identifier (%s)",
-			hoa_proof_name(proof));
-	}
-	if (mip_rrq_mn_identifier(&rrq, &kr->mn_id, &kr->mn_id_len) < 0) {
-		return refuse(request, RLM_MODULE_REJECT, "no mobile node identifier in the Registration Request");
-	}
-	if (kr->mn_id_len == 4 && !rrq.nai.data) {
-		/* Points into the parser's structure: keep our own copy. */
-		memcpy(kr->mn_id_addr, kr->mn_id, 4);
-		kr->mn_id = kr->mn_id_addr;
-	}
-
-	if (rrq.mn_ha_keygen.present) {
-		if (rrq.mn_ha_keygen.subtype != RFC3957_SUBTYPE_FROM_AAA) {
-			return refuse(request, RLM_MODULE_REJECT, "MN-HA KeyGen Request subtype %u is not supported "
-				      "(only 1, from AAA)", rrq.mn_ha_keygen.subtype);
-		}
-		r->mn_ha = true;
-		r->mn_ha_spi = rrq.mn_ha_keygen.mn_spi;
-	}
-	if (rrq.mn_fa_keygen.present) {
-		if (rrq.mn_fa_keygen.subtype != RFC3957_SUBTYPE_FROM_AAA) {
-			return refuse(request, RLM_MODULE_REJECT, "MN-FA KeyGen Request subtype %u is not supported "
-				      "(only 1, from AAA)", rrq.mn_fa_keygen.subtype);
-		}
-		r->mn_fa = true;
-		r->mn_fa_spi = rrq.mn_fa_keygen.mn_spi;
-	}
-	if (!r->mn_ha && !r->mn_fa) RDEBUG2("Registration Request has no KeyGen Request: no RFC 3957 key");
-
-	if (rrq.mn_aaa_auth.present) {
-		r->aaa_spi = rrq.mn_aaa_auth.spi;
-		kr->has_aaa_spi = true;
-	}
-	kr->requested_lifetime = rrq.lifetime;
-	if (!addr_is_zero(rrq.home_agent)) {
-		r->has_home_agent = true;
-		memcpy(r->home_agent, rrq.home_agent, 4);
-	}
-	if (!addr_is_zero(rrq.home_address)) {
-		r->has_home_address = true;
-		memcpy(r->home_address, rrq.home_address, 4);
-	}
+	kr->source = MIP_SOURCE_RRQ;
+	kr->rrq_md5 = fe->rrq_md5;
+	kr->has_gen_auth = rrq->mn_aaa_auth.present;
+	kr->gen_auth_subtype = rrq->mn_aaa_auth.subtype;
+	kr->has_aaa_spi = rrq->mn_aaa_auth.present;
+	kr->aaa_spi = rrq->mn_aaa_auth.spi;
+	kr->challenge_ext = rrq->challenge.data;
+	kr->challenge_ext_len = rrq->challenge.len;
+	kr->identification = rrq->identification;
+	kr->nai = rrq->nai.data;
+	kr->nai_len = rrq->nai.len;
+	kr->mn_ha = rrq->mn_ha_keygen.present;
+	kr->mn_ha_subtype = rrq->mn_ha_keygen.subtype;
+	kr->mn_ha_spi = rrq->mn_ha_keygen.mn_spi;
+	kr->mn_fa = rrq->mn_fa_keygen.present;
+	kr->mn_fa_subtype = rrq->mn_fa_keygen.subtype;
+	kr->mn_fa_spi = rrq->mn_fa_keygen.mn_spi;
+	kr->requested_lifetime = rrq->lifetime;
+	kr->has_home_address = !addr_is_zero(rrq->home_address);
+	memcpy(kr->home_address, rrq->home_address, 4);
+	fe->has_home_agent = !addr_is_zero(rrq->home_agent);
+	memcpy(fe->home_agent, rrq->home_agent, 4);
+	if (!kr->mn_ha && !kr->mn_fa) RDEBUG2("Registration Request has no KeyGen Request: no RFC 3957 key");
 	return RLM_MODULE_OK;
 }
 
 /*
  * The same request as attributes: Mipkey-Key-Request, or (key_request NULL) a standard MN-HA SPI
- * alone, which asks for an MN-HA key. The MN identifier is the authenticated name (the name
- * MS-CHAPv2 verified: MS-CHAP-User-Name under EAP, else User-Name), which a User-Name, if
- * present, must equal. The 4-byte home address (a mobile node without an NAI, RFC 3957 5
- * step 1) is the identifier instead when Mipkey-Home-Address is given and either the
- * authenticated name is that address in dotted form, or there is no User-Name and
- * control:Framed-IP-Address is that address; with no User-Name and an address that is not the
- * user's, the request is refused.
+ * alone, which asks for an MN-HA key. Only what is malformed is refused here; who gets keys is
+ * decided by mip_policy.c.
  */
-static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, mipkey_auth_t const *auth,
-				   key_request_t *kr, mobileip_result_t *r)
+static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, mip_key_request_t *kr,
+				   front_end_t *fe)
 {
-	VALUE_PAIR	*vp, *user, *home;
-	hoa_proof_t	proof = HOA_NOT_PROVEN;
+	VALUE_PAIR *vp;
 
+	kr->source = MIP_SOURCE_ATTRIBUTES;
 	switch (key_request ? key_request->vp_integer : 1) {	/* a standard MN-HA SPI alone: MN-HA */
-	case 1: r->mn_ha = true; break;
-	case 2: r->mn_fa = true; break;
-	case 3: r->mn_ha = r->mn_fa = true; break;
+	case 1: kr->mn_ha = true; break;
+	case 2: kr->mn_fa = true; break;
+	case 3: kr->mn_ha = kr->mn_fa = true; break;
 	default:
 		return refuse(request, RLM_MODULE_INVALID, "Mipkey-Key-Request %u is not 1 (MN-HA), 2 (MN-FA) "
 			      "or 3 (both)", key_request->vp_integer);
 	}
-	if (r->mn_ha) {
+	kr->mn_ha_subtype = kr->mn_fa_subtype = RFC3957_SUBTYPE_FROM_AAA;
+	if (kr->mn_ha) {
 		vp = first_request_attr(request, mn_ha_spi_attrs);
 		if (!vp) return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
-		r->mn_ha_spi = vp->vp_integer;
+		kr->mn_ha_spi = vp->vp_integer;
 	}
-	if (r->mn_fa) {
+	if (kr->mn_fa) {
 		vp = request_attr(request, "Mipkey-MN-FA-SPI");
 		if (!vp) return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
-		r->mn_fa_spi = vp->vp_integer;
+		kr->mn_fa_spi = vp->vp_integer;
 	}
 
 	vp = first_request_attr(request, home_agent_attrs);
 	if (vp && vp->da->type == PW_TYPE_IPV4_ADDR) {	/* WiMAX-RRQ-HA-IP may be IPv6: not for MIPv4 */
-		r->has_home_agent = true;
-		memcpy(r->home_agent, &vp->vp_ipaddr, 4);
+		fe->has_home_agent = true;
+		memcpy(fe->home_agent, &vp->vp_ipaddr, 4);
 	}
-	home = request_attr(request, "Mipkey-Home-Address");
-	if (home) {
-		r->has_home_address = true;
-		memcpy(r->home_address, &home->vp_ipaddr, 4);
+	vp = request_attr(request, "Mipkey-Home-Address");
+	if (vp) {
+		kr->has_home_address = true;
+		memcpy(kr->home_address, &vp->vp_ipaddr, 4);
 	}
 	vp = request_attr(request, "Mipkey-AAA-SPI");
 	if (vp) {
-		r->aaa_spi = vp->vp_integer;
+		kr->aaa_spi = vp->vp_integer;
 		kr->has_aaa_spi = true;
 	}
 	vp = request_attr(request, "Mipkey-Requested-Lifetime");
 	kr->requested_lifetime = vp ? vp->vp_integer : UINT32_MAX;
 
-	if (!auth->as_sent || auth->as_sent_len == 0) {	/* the glue never calls us so */
-		return refuse(request, RLM_MODULE_INVALID, "no authenticated name: no mobile node identifier");
-	}
-	/* Under EAP the outer User-Name may be anonymous: the keys are bound to the name that was
-	 * verified, and a User-Name that says otherwise is refused rather than silently ignored. */
-	user = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0, TAG_ANY);
-	if (user && (user->vp_length != auth->as_sent_len ||
-		     memcmp(user->vp_strvalue, auth->as_sent, auth->as_sent_len) != 0)) {
-		return refuse(request, RLM_MODULE_REJECT, "User-Name \"%.*s\" is not the authenticated name \"%.*s\" "
-			      "(MS-CHAP-User-Name): no keys for another identity", (int) user->vp_length,
-			      user->vp_strvalue, (int) auth->as_sent_len, auth->as_sent);
-	}
-	if (home) proof = home_address_owner(request, auth, r->home_address);
-	if (proof == HOA_IS_NAME || (proof == HOA_IS_FRAMED_IP && !user)) {
-		/* With a User-Name that is an NAI the NAI stays the identifier (RFC 3957 5 step 1). */
-		RDEBUG2("Mobile node identifier: the home address (%s)", hoa_proof_name(proof));
-		memcpy(kr->mn_id_addr, r->home_address, 4);
-		kr->mn_id = kr->mn_id_addr;
-		kr->mn_id_len = 4;
-	} else if (home && !user) {
-		/* No NAI from the home agent: the identifier would be the address, which is not the user's. */
-		return refuse_home_address(request, auth, r->home_address);
-	} else {
-		kr->mn_id = (uint8_t const *) auth->as_sent;
-		kr->mn_id_len = auth->as_sent_len;
+	vp = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0, TAG_ANY);
+	if (vp) {
+		kr->user_name = vp->vp_strvalue;
+		kr->user_name_len = vp->vp_length;
 	}
 	return RLM_MODULE_OK;
+}
+
+/* Who proved what, for mip_policy_check(). */
+static void fill_subject(REQUEST *request, mipkey_auth_t const *auth, mipkey_aaa_sa_t const *sa, mip_subject_t *s)
+{
+	VALUE_PAIR *vp;
+
+	s->name = auth->as_sent;
+	s->name_len = auth->as_sent_len;
+	s->auth_challenge = auth->auth_challenge;
+	s->peer_challenge = auth->peer_challenge;
+	/* Another module (files, LDAP, ...) said which address is the user's. */
+	vp = fr_pair_find_by_num(request->config, PW_FRAMED_IP_ADDRESS, 0, TAG_ANY);
+	if (vp && vp->da->type == PW_TYPE_IPV4_ADDR) {
+		s->has_framed_ip = true;
+		memcpy(s->framed_ip, &vp->vp_ipaddr, 4);
+	}
+	s->now_ntp = (uint32_t) ((uint64_t) time(NULL) + NTP_UNIX_OFFSET);
+	if (sa && sa->present) {
+		s->sa_present = true;
+		s->sa_spi = sa->spi;
+		s->sa_algorithm = sa->algorithm;
+	} else {
+		s->sa_problem = sa ? sa->problem : NULL;
+	}
+}
+
+static char const *id_kind_name(mip_id_kind_t kind)
+{
+	switch (kind) {
+	case MIP_ID_HOME_ADDRESS_NAME: return "the home address (the authenticated name)";
+	case MIP_ID_HOME_ADDRESS_FRAMED: return "the home address (control:Framed-IP-Address)";
+	default: return "the NAI";
+	}
 }
 
 /* --- per-client choices -------------------------------------------------------------------- */
@@ -587,15 +460,14 @@ static void wipe_list(VALUE_PAIR *vps)
 
 /* --- the entry point -------------------------------------------------------------------------- */
 
-static int compute_keys(REQUEST *request, mobileip_result_t *r, key_request_t const *kr,
-			uint8_t const *aaa_key, size_t aaa_key_len)
+static int compute_keys(mobileip_result_t *r, mip_policy_result_t const *pr, uint8_t const *aaa_key, size_t aaa_key_len)
 {
 	ssize_t len;
 
 	if (r->mn_ha) {
 		if (rfc3957_nonce(r->mn_ha_nonce, sizeof(r->mn_ha_nonce)) < 0 ||
 		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_ha_nonce,
-					     sizeof(r->mn_ha_nonce), kr->mn_id, kr->mn_id_len, r->mn_ha_key) < 0) return -1;
+					     sizeof(r->mn_ha_nonce), pr->mn_id, pr->mn_id_len, r->mn_ha_key) < 0) return -1;
 		len = rfc3957_mn_ha_keygen_reply(r->mn_ha_keygen_reply, sizeof(r->mn_ha_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_ha_spi, r->algorithm, r->replay_method,
 						 r->mn_ha_nonce, sizeof(r->mn_ha_nonce));
@@ -605,7 +477,7 @@ static int compute_keys(REQUEST *request, mobileip_result_t *r, key_request_t co
 	if (r->mn_fa) {
 		if (rfc3957_nonce(r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
 		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_fa_nonce,
-					     sizeof(r->mn_fa_nonce), kr->mn_id, kr->mn_id_len, r->mn_fa_key) < 0) return -1;
+					     sizeof(r->mn_fa_nonce), pr->mn_id, pr->mn_id_len, r->mn_fa_key) < 0) return -1;
 		len = rfc3957_mn_fa_keygen_reply(r->mn_fa_keygen_reply, sizeof(r->mn_fa_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_fa_spi, r->algorithm,
 						 r->mn_fa_nonce, sizeof(r->mn_fa_nonce));
@@ -616,36 +488,87 @@ static int compute_keys(REQUEST *request, mobileip_result_t *r, key_request_t co
 }
 
 /*
- * aaa_key = ldap: the user's AAA security association, named by the request's AAA SPI.
- * Returns RLM_MODULE_OK, or a refusal (log line and Reply-Message).
+ * A key request: what was asked (front-ends), whether it is granted (mip_policy.c), then the
+ * nonces and keys, and the profile's attributes in *vps.
  */
-static rlm_rcode_t check_aaa_sa(REQUEST *request, mipkey_auth_t const *auth, mipkey_aaa_sa_t const *sa,
-				key_request_t const *kr, mobileip_result_t *r)
+static rlm_rcode_t grant_keys(mobileip_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
+			      mipkey_aaa_sa_t const *aaa_sa, mobileip_profile_t const *profile, VALUE_PAIR *blob,
+			      VALUE_PAIR *key_request, mobileip_result_t *r, VALUE_PAIR **vps)
 {
-	if (!sa || !sa->present) {
-		return refuse(request, RLM_MODULE_REJECT, "no AAA security association for \"%.*s\" (aaa_key = ldap): %s",
-			      (int) auth->account_len, auth->account,
-			      sa && sa->problem ? sa->problem : "the key did not come from the ldap backend");
+	mip_rrq_t		rrq;
+	mip_key_request_t	kr;
+	front_end_t		fe;
+	mip_subject_t		subject;
+	mip_policy_conf_t	conf = {
+		.max_lifetime = inst->max_lifetime,
+		.replay_timestamps = inst->replay_method == RFC3957_REPLAY_TIMESTAMPS,
+		.replay_window = inst->replay_window,
+		.aaa_key_from_sa = inst->aaa_key_source == MOBILEIP_AAA_KEY_LDAP,
+	};
+	mip_policy_result_t	pr;
+	uint8_t const		*aaa_key = r->master_key;		/* aaa_key = mschapv2: k'' */
+	size_t			aaa_key_len = MSCHAPV2_HASH_LEN;
+	rlm_rcode_t		rcode;
+
+	memset(&kr, 0, sizeof(kr));
+	memset(&fe, 0, sizeof(fe));
+	memset(&subject, 0, sizeof(subject));
+	if (blob) {
+		if (key_request) RDEBUG2("Mipkey-Registration-Request present: ignoring Mipkey-Key-Request");
+		rcode = from_rrq(request, blob, &rrq, &kr, &fe);
+	} else {
+		rcode = from_attributes(request, key_request, &kr, &fe);
 	}
-	if (!kr->has_aaa_spi) {
-		return refuse(request, RLM_MODULE_REJECT, "the request names no AAA SPI (MN-AAA extension or "
-			      "Mipkey-AAA-SPI): aaa_key = ldap needs one");
+	if (rcode != RLM_MODULE_OK) return rcode;
+
+	fill_subject(request, auth, aaa_sa, &subject);
+	switch (mip_policy_check(&conf, &subject, &kr, &pr)) {
+	case MIP_ALLOW:
+		break;
+	case MIP_MALFORMED:
+		return refuse(request, RLM_MODULE_INVALID, "%s", pr.reason);
+	case MIP_REFUSE:
+		return refuse(request, RLM_MODULE_REJECT, "%s", pr.reason);
 	}
-	if (r->aaa_spi != sa->spi) {
-		RDEBUG2("The AAA security association of \"%.*s\" has SPI %u", (int) auth->account_len, auth->account,
-			sa->spi);
-		return refuse(request, RLM_MODULE_REJECT, "unknown AAA SPI %u for \"%.*s\"", r->aaa_spi,
-			      (int) auth->account_len, auth->account);
+	if (kr.source == MIP_SOURCE_RRQ && conf.replay_timestamps && conf.replay_window) {
+		RDEBUG2("Registration Request timestamp %d s from the server's clock (replay_window %u s)",
+			(int) pr.clock_skew, conf.replay_window);
 	}
-	/* The association's own algorithm (MN-AAA authentication) must be one the module knows;
-	 * the key derivation is HMAC-SHA1 whatever it is (RFC 3957 section 5). */
-	if (sa->algorithm[0] && strcasecmp(sa->algorithm, "hmac-sha1") != 0 && strcasecmp(sa->algorithm, "hmac-md5") != 0) {
-		return refuse(request, RLM_MODULE_REJECT, "the AAA security association of \"%.*s\" has the unknown "
-			      "algorithm \"%s\" (known: hmac-sha1, hmac-md5)", (int) auth->account_len, auth->account,
-			      sa->algorithm);
+	RDEBUG2("Mobile node identifier: %s", id_kind_name(pr.id_kind));
+
+	r->mn_ha = kr.mn_ha;
+	r->mn_ha_spi = kr.mn_ha_spi;
+	r->mn_fa = kr.mn_fa;
+	r->mn_fa_spi = kr.mn_fa_spi;
+	r->aaa_spi = pr.aaa_spi;
+	r->lifetime = pr.lifetime;
+	r->algorithm = inst->algorithm;
+	r->replay_method = inst->replay_method;
+	r->has_home_agent = fe.has_home_agent;
+	memcpy(r->home_agent, fe.home_agent, 4);
+	r->has_home_address = kr.has_home_address;
+	memcpy(r->home_address, kr.home_address, 4);
+	if (conf.aaa_key_from_sa) {
+		aaa_key = aaa_sa->key;
+		aaa_key_len = aaa_sa->key_len;
+		RDEBUG2("AAA key: the AAA security association SPI %u of \"%.*s\" (%zu octets)", aaa_sa->spi,
+			(int) auth->account_len, auth->account, aaa_sa->key_len);
 	}
-	RDEBUG2("AAA key: the AAA security association SPI %u of \"%.*s\" (%zu octets)", sa->spi,
-		(int) auth->account_len, auth->account, sa->key_len);
+
+	if (compute_keys(r, &pr, aaa_key, aaa_key_len) < 0) {
+		RERROR("Mobile IP key derivation failed (OpenSSL error)");
+		return RLM_MODULE_FAIL;
+	}
+	RDEBUG2("Mobile IP: MN-HA key %s (SPI %u), MN-FA key %s (SPI %u), lifetime %u, profile %s",
+		r->mn_ha ? "yes" : "no", r->mn_ha_spi, r->mn_fa ? "yes" : "no", r->mn_fa_spi, r->lifetime,
+		profile->name);
+
+	if (profile->reply(request, vps, r) < 0) return RLM_MODULE_FAIL;
+	if (profile->sends_keygen_replies &&
+	    ((r->mn_ha && mobileip_add_octets(request, vps, "Mipkey-MN-HA-KeyGen-Reply", r->mn_ha_keygen_reply,
+					      r->mn_ha_keygen_reply_len) < 0) ||
+	     (r->mn_fa && mobileip_add_octets(request, vps, "Mipkey-MN-FA-KeyGen-Reply", r->mn_fa_keygen_reply,
+					      r->mn_fa_keygen_reply_len) < 0))) return RLM_MODULE_FAIL;
 	return RLM_MODULE_OK;
 }
 
@@ -669,17 +592,13 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 			   uint8_t const master_key[MSCHAPV2_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa)
 {
 	mobileip_result_t		r;
-	key_request_t			kr;
 	mobileip_profile_t const	*profile;
 	CONF_SECTION			*client_cs = request->client ? request->client->cs : NULL;
 	VALUE_PAIR			*blob, *key_request, *vps = NULL;
 	bool				keys_requested;
-	uint8_t const			*aaa_key = master_key;		/* aaa_key = mschapv2: k'' */
-	size_t				aaa_key_len = MSCHAPV2_HASH_LEN;
 	rlm_rcode_t			rcode;
 
 	memset(&r, 0, sizeof(r));
-	memset(&kr, 0, sizeof(kr));
 	r.return_skey = inst->return_skey;
 	r.return_master_key = inst->return_master_key;
 
@@ -706,45 +625,8 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	memcpy(r.master_key, master_key, sizeof(r.master_key));
 
 	if (keys_requested) {
-		if (blob) {
-			if (key_request) RDEBUG2("Mipkey-Registration-Request present: ignoring Mipkey-Key-Request");
-			rcode = from_rrq(inst, request, blob, auth, &kr, &r);
-		} else {
-			rcode = from_attributes(request, key_request, auth, &kr, &r);
-		}
+		rcode = grant_keys(inst, request, auth, aaa_sa, profile, blob, key_request, &r, &vps);
 		if (rcode != RLM_MODULE_OK) goto done;
-
-		if (kr.requested_lifetime == 0) {
-			rcode = refuse(request, RLM_MODULE_REJECT, "requested lifetime 0: a deregistration gets no keys");
-			goto done;
-		}
-		r.lifetime = kr.requested_lifetime < inst->max_lifetime ? kr.requested_lifetime : inst->max_lifetime;
-		r.algorithm = inst->algorithm;
-		r.replay_method = inst->replay_method;
-
-		if (inst->aaa_key_source == MOBILEIP_AAA_KEY_LDAP) {
-			rcode = check_aaa_sa(request, auth, aaa_sa, &kr, &r);
-			if (rcode != RLM_MODULE_OK) goto done;
-			aaa_key = aaa_sa->key;
-			aaa_key_len = aaa_sa->key_len;
-			r.aaa_spi = aaa_sa->spi;	/* the KeyGen Replies name the association used */
-		}
-
-		rcode = RLM_MODULE_FAIL;
-		if (compute_keys(request, &r, &kr, aaa_key, aaa_key_len) < 0) {
-			RERROR("Mobile IP key derivation failed (OpenSSL error)");
-			goto done;
-		}
-		RDEBUG2("Mobile IP: MN-HA key %s (SPI %u), MN-FA key %s (SPI %u), lifetime %u, profile %s",
-			r.mn_ha ? "yes" : "no", r.mn_ha_spi, r.mn_fa ? "yes" : "no", r.mn_fa_spi, r.lifetime,
-			profile->name);
-
-		if (profile->reply(request, &vps, &r) < 0) goto done;
-		if (profile->sends_keygen_replies &&
-		    ((r.mn_ha && mobileip_add_octets(request, &vps, "Mipkey-MN-HA-KeyGen-Reply", r.mn_ha_keygen_reply,
-						     r.mn_ha_keygen_reply_len) < 0) ||
-		     (r.mn_fa && mobileip_add_octets(request, &vps, "Mipkey-MN-FA-KeyGen-Reply", r.mn_fa_keygen_reply,
-						     r.mn_fa_keygen_reply_len) < 0))) goto done;
 	}
 
 	rcode = RLM_MODULE_FAIL;
@@ -766,6 +648,5 @@ done:
 	wipe_list(vps);
 	fr_pair_list_free(&vps);
 	OPENSSL_cleanse(&r, sizeof(r));
-	OPENSSL_cleanse(&kr, sizeof(kr));
 	return rcode;
 }

@@ -7,6 +7,7 @@
  * RAND_bytes for the nonce.
  */
 #include "rfc3957.h"
+#include "wire.h"
 
 #include <limits.h>
 #include <string.h>
@@ -17,19 +18,6 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  *	RFC 3957 5, AAAH step 2: "a random value of at least 128 bits".

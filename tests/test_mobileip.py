@@ -371,6 +371,17 @@ check("attrs lifetime 0: Reply-Message says why", True, "lifetime 0" in " ".join
 ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=1, lifetime=0)
 expect_refused("RRQ lifetime 0", attrs, "requested lifetime 0")
 
+# RFC 3957: KeyGen Requests sit under the MN-AAA proof; without an MN-AAA extension, no keys,
+# even though the MS-CHAPv2 response (peer challenge = MD5 of this very RRQ) is right.
+for kind, spis in (("MN-HA", {"mn_ha_spi": 1}), ("MN-FA", {"mn_fa_spi": 2})):
+    rrq0 = mip_ref.build_rrq(home_address="192.0.2.10", home_agent="192.0.2.1", care_of="198.51.100.9",
+                             identification=ntp_identification(), lifetime=1800, nai="alice", **spis)
+    ref, attrs = mschap("alice", "clientPass", peer=hashlib.md5(rrq0).digest())
+    r = expect_refused(f"RRQ with {kind} KeyGen Request but no MN-AAA extension",
+                       attrs + [("Mipkey-Registration-Request", "0x" + rrq0.hex())], "without an MN-AAA")
+    check(f"RRQ with {kind} KeyGen Request but no MN-AAA extension: Reply-Message", True,
+          "MN-AAA" in reply_message(r))
+
 ref, attrs, rrq = rrq_request("alice", "clientPass", nai="alice", mn_ha_spi=1, peer=os.urandom(16))
 r = expect_refused("RRQ, peer challenge is not MD5(RRQ)", attrs, "peer challenge is not the MD5")
 check("RRQ, peer challenge is not MD5(RRQ): Reply-Message", True,

@@ -35,17 +35,9 @@ for t in samba samba-tool wbinfo ntlm_auth unshare nsenter mount openssl; do
     command -v "$t" >/dev/null 2>&1 || { echo "FAIL missing tool: $t"; exit 1; }
 done
 
-# What the host has under Samba's system paths, before and after (must not change).
-host_state() {
-    local p
-    for p in /run/samba /var/lib/samba /var/cache/samba /var/log/samba /etc/samba; do
-        if [[ -e $p ]]; then
-            find "$p" -printf '%p %y %m %u %g %s %T@\n' 2>/dev/null
-        else
-            echo "$p absent"
-        fi
-    done | LC_ALL=C sort
-}
+# What the host has under Samba's system paths (and FreeRADIUS's, slapd's), before and after
+# (must not change; tests/lib/samba_dc.sh dc_host_state).
+host_state() { dc_host_state; }
 host_before=$(host_state)
 
 T0=${EPOCHREALTIME/,/.}
@@ -109,6 +101,12 @@ fi
 check "dc_exec keeps the working directory" test "$(cd /tmp && dc_exec "$DIR" pwd)" = /tmp
 check "inside, /run/samba is DIR/run" dc_exec "$DIR" test /run/samba -ef "$DIR/run"
 check "outside, /run/samba is not DIR/run" test ! /run/samba -ef "$DIR/run"
+for hd in /var/log/samba /var/cache/samba; do
+    [[ -d $hd ]] || continue
+    check "inside, $hd is DIR/hostmask$hd" dc_exec "$DIR" test "$hd" -ef "$DIR/hostmask$hd"
+done
+check "winbindd's early log.winbindd went to DIR/hostmask, not the host" \
+    test -e "$DIR/hostmask/var/log/samba/log.winbindd" -o ! -d /var/log/samba
 
 # The DC must hold no TCP/UDP socket at all (server services = winbindd).
 inet=0
@@ -226,7 +224,7 @@ check "dc_stop is idempotent" test $? -eq 0
 
 host_after=$(host_state)
 if [[ $host_before == "$host_after" ]]; then
-    pass "host /run/samba, /var/lib/samba, /var/cache/samba, /var/log/samba, /etc/samba unchanged"
+    pass "host /run/samba, /var/lib/samba, /var/cache/samba, /var/log/samba, /etc/samba (and freeradius, slapd paths) unchanged"
 else
     fail "host Samba paths changed:"
     diff <(echo "$host_before") <(echo "$host_after") | sed 's/^/    /'

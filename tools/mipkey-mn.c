@@ -21,14 +21,8 @@
 
 #include "mipkey-client.h"
 #include "mip_ext.h"
+#include "wire.h"
 
-/* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
-#define NTP_UNIX_OFFSET	2208988800UL
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = (v >> 16) & 0xff; p[2] = (v >> 8) & 0xff; p[3] = v & 0xff; }
-static uint16_t get16(uint8_t const *p) { return (uint16_t) ((p[0] << 8) | p[1]); }
-static uint32_t get32(uint8_t const *p) { return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3]; }
 
 char *mc_hex(char *out, uint8_t const *in, size_t len)
 {

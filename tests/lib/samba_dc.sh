@@ -25,6 +25,8 @@
 #   pmustchange  clientPass   "must change at next logon" (pwdLastSet=0)
 #                             -> NT_STATUS_PASSWORD_MUST_CHANGE
 #   disabled1    clientPass   disabled -> NT_STATUS_ACCOUNT_DISABLED
+#   carol        clientPass   normal, but a PSO with lockout threshold 1000, so that Samba
+#                             counts her bad passwords (badPwdCount; the domain has no lockout)
 #   locked1      clientPass   a PSO with lockout threshold 3; dc_start locks it the first
 #                             time with 3 bad MS-CHAPv2 attempts
 #                             -> NT_STATUS_ACCOUNT_LOCKED_OUT
@@ -70,7 +72,7 @@ _dc_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # dc_password USER : the fixture password of USER.
 dc_password() {
     case $1 in
-        alice|pexpired|pmustchange|disabled1|locked1) printf '%s\n' 'clientPass' ;;
+        alice|carol|pexpired|pmustchange|disabled1|locked1) printf '%s\n' 'clientPass' ;;
         bob) printf '%s\n' 'Grüße-密码' ;;
         Administrator) printf '%s\n' "$SAMBA_DC_ADMIN_PASS" ;;
         *) _dc_err "no fixture user '$1'"; return 1 ;;
@@ -109,6 +111,20 @@ _dc_ns_pids() {
         [[ " ${DC_STOP_KEEP:-} " == *" $p "* ]] && continue
         _dc_in_ns "$p" "$dir" && echo "$p"
     done
+}
+
+# dc_host_state : a listing of the host's Samba paths (and what FreeRADIUS and slapd would
+# write outside the tests' temp dirs), to compare before and after a test: it must not change.
+dc_host_state() {
+    local p
+    for p in /run/samba /var/lib/samba /var/cache/samba /var/log/samba /etc/samba \
+            /var/log/freeradius /var/run/freeradius /etc/freeradius /var/lib/ldap /etc/ldap/slapd.d; do
+        if [[ -e $p ]]; then
+            find "$p" -printf '%p %y %m %u %g %s %T@\n' 2>/dev/null
+        else
+            echo "$p absent"
+        fi
+    done | LC_ALL=C sort
 }
 
 # dc_provision DIR : provision the domain and the fixture users into DIR (fresh).
@@ -221,6 +237,7 @@ replace(base, pwdProperties=props, minPwdLength=0, pwdHistoryLength=0,
 
 users = [
     ("alice", "clientPass"),
+    ("carol", "clientPass"),
     ("bob", "Gr\u00fc\u00dfe-\u5bc6\u7801"),
     ("pexpired", "clientPass"),
     ("pmustchange", "clientPass"),
@@ -268,6 +285,8 @@ pso("pso-expired", "pexpired", max_age=-2 * DAY)
 # locked1: 3 bad attempts lock it for ~69 days (dc_start makes the attempts).
 long_time = -99999 * 60 * SECOND
 pso("pso-lockout", "locked1", threshold=3, duration=long_time, window=long_time)
+# carol: bad passwords are counted (badPwdCount) but never lock her out.
+pso("pso-count", "carol", threshold=1000, duration=long_time, window=long_time)
 pexpired_dn = user_dn("pexpired")
 del db
 
@@ -367,6 +386,16 @@ dc_start() {
     fi
     # mount -n: do not write /run/mount/utab on the host.
     setup+="mount -n --bind '$dir/run' /run/samba && "
+    # winbindd (spawned by samba as "winbindd --foreground") opens its compiled-in default
+    # log file /var/log/samba/log.winbindd before it reads smb.conf's "log file"; anything
+    # else run in the namespace may do the same with its own log.* or cache files. Inside
+    # the namespace, Samba's log and cache directories are private directories under DIR.
+    local hostdir
+    for hostdir in /var/log/samba /var/cache/samba; do
+        [[ -d $hostdir ]] || continue
+        mkdir -p "$dir/hostmask$hostdir" || return 1
+        setup+="mount -n --bind '$dir/hostmask$hostdir' '$hostdir' && "
+    done
 
     local t0; t0=$(_dc_now)
     : >>"$dir/log/samba.out"
