@@ -21,7 +21,11 @@ typedef enum {
 	MIPKEY_ACCT_LOCKED,
 	MIPKEY_PASSWORD_EXPIRED,
 	MIPKEY_BACKEND_DOWN,		//!< the backend could not be asked: module fail, not reject
-	MIPKEY_INVALID			//!< the request cannot be served (e.g. a name the backend refuses)
+	MIPKEY_INVALID,			//!< the request cannot be served (e.g. a name the backend refuses)
+	MIPKEY_CHANGE_REFUSED,		//!< password change: the old password is right, but the change was
+					//!< refused (policy, an empty password, the directory said no)
+	MIPKEY_CHANGE_UNSUPPORTED	//!< password change: not possible here (no backend that can, switched
+					//!< off, or k came from the control list)
 } mipkey_result_t;
 
 /** What the module knows about the request when it asks a backend. */
@@ -72,6 +76,23 @@ typedef struct {
 	mipkey_aaa_sa_t	aaa_sa;		//!< optional: the AAA security association
 } mipkey_key_t;
 
+/**
+ * An MS-CHAPv2 Change-Password (RFC 2759 section 7), as read from MS-CHAP2-CPW and the
+ * MS-CHAP-NT-Enc-PW chunks (password_change.c). Wiped when freed.
+ */
+typedef struct {
+	uint8_t		ident;
+	uint8_t		auth_challenge[MSCHAPV2_CHALLENGE_LEN];	//!< MS-CHAP-Challenge
+	uint8_t		encrypted_hash[MSCHAPV2_HASH_LEN];	//!< OldNtPasswordHashEncryptedWithNewNtPasswordHash
+	uint8_t		peer_challenge[MSCHAPV2_CHALLENGE_LEN];
+	uint8_t		nt_response[MSCHAPV2_NT_RESPONSE_LEN];	//!< made with the NEW password
+	uint8_t		pw_block[MSCHAPV2_PW_BLOCK_LEN];	//!< NewPasswordEncryptedWithOldNtPasswordHash
+	/** Where k is local: the ChallengeHash of each name the NT-Response may be made with
+	 *  (the module's hash_username choice), for a backend to check it before it writes. */
+	uint8_t		challenge_hash[2][MSCHAPV2_CHALLENGE_HASH_LEN];
+	int		n_challenge_hash;
+} mipkey_cpw_t;
+
 typedef struct {
 	char const	*name;		//!< value of the "backend" option and name of its subsection
 	/** Parse the backend's subsection and open what it needs; errors go to cf_log_err. */
@@ -80,6 +101,17 @@ typedef struct {
 	mipkey_result_t	(*lookup)(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out);
 	/** Optional: true if lookup() fills in out->aaa_sa (the instance is configured to). */
 	bool		(*has_aaa_sa)(void const *instance);
+	/**
+	 * Optional: change the password (RFC 2759 section 7) if the old one is proven, then do
+	 * what lookup() does for auth, whose NT-Response is the one made with the new password
+	 * (k of the new password, or k' from a DC that verified it). MIPKEY_WRONG_PASSWORD: the
+	 * old password is wrong and nothing was changed. A disabled or locked account is not
+	 * changed: its state comes back in out->account_state, as from lookup().
+	 */
+	mipkey_result_t	(*change_password)(void *instance, REQUEST *request, mipkey_auth_t const *auth,
+					   mipkey_cpw_t const *cpw, mipkey_key_t *out);
+	/** Optional: false if this instance is configured not to change passwords. */
+	bool		(*password_change_enabled)(void const *instance);
 	/** The backend verifies the response itself (a domain controller): every try with a
 	 *  wrong ChallengeHash name counts as a bad password there, so it gets exactly one. */
 	bool		verifies_response;

@@ -11,6 +11,7 @@ RCSID("$Id$")
 
 #include <ctype.h>
 #include <ldap.h>
+#include <time.h>
 #include <openssl/crypto.h>
 
 #include "backend.h"
@@ -29,6 +30,10 @@ typedef struct {
 	char const		*aaa_spi_attribute;	//!< "" = no AAA security association
 	char const		*aaa_key_attribute;
 	char const		*aaa_algorithm_attribute;
+	char const		*pwd_must_change_attribute;	//!< "" = passwords never expire here
+	char const		*pwd_last_set_attribute;	//!< 0 = must change; written on a change
+	char const		*lm_hash_attribute;		//!< cleared on a change ("" = left alone)
+	bool			password_change;
 	uint32_t		net_timeout;
 	uint32_t		search_timeout;
 	bool			start_tls;
@@ -40,7 +45,7 @@ typedef struct {
 
 	int			require_cert;		//!< LDAP_OPT_X_TLS_* from tls_require_cert
 	bool			fetch_aaa_sa;
-	char const		*attrs[6];
+	char const		*attrs[9];
 	char const		*log_prefix;
 	CONF_SECTION		*cs;			//!< the ldap { } section: holds the pool's stats
 	fr_connection_pool_t	*pool;
@@ -74,6 +79,12 @@ static CONF_PARSER const ldap_config[] = {
 	{ "aaa_spi_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, aaa_spi_attribute), "" },
 	{ "aaa_key_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, aaa_key_attribute), "" },
 	{ "aaa_algorithm_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, aaa_algorithm_attribute), "" },
+	{ "password_change", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, ldap_inst_t, password_change), "no" },
+	{ "pwd_must_change_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, pwd_must_change_attribute),
+	  "sambaPwdMustChange" },
+	{ "pwd_last_set_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, pwd_last_set_attribute),
+	  "sambaPwdLastSet" },
+	{ "lm_hash_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, lm_hash_attribute), "sambaLMPassword" },
 	{ "net_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, net_timeout), "5" },
 	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, search_timeout), "5" },
 	{ "tls", FR_CONF_POINTER(PW_TYPE_SUBSECTION, NULL), (void const *) tls_config },
@@ -271,6 +282,8 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 
 	inst->attrs[i++] = inst->nt_hash_attribute;
 	if (is_set(inst->acct_flags_attribute)) inst->attrs[i++] = inst->acct_flags_attribute;
+	if (is_set(inst->pwd_must_change_attribute)) inst->attrs[i++] = inst->pwd_must_change_attribute;
+	if (is_set(inst->pwd_last_set_attribute)) inst->attrs[i++] = inst->pwd_last_set_attribute;
 	if (inst->fetch_aaa_sa) {
 		inst->attrs[i++] = inst->aaa_spi_attribute;
 		inst->attrs[i++] = inst->aaa_key_attribute;
@@ -298,6 +311,68 @@ static mipkey_result_t acct_flags_state(struct berval const *flags)
 	return MIPKEY_OK;
 }
 
+/* The single value of a multi-valued result, or NULL (absent, or more than one value). */
+static struct berval const *single_value(struct berval **values)
+{
+	return (values && values[0] && !values[1]) ? values[0] : NULL;
+}
+
+/* A Samba timestamp: decimal seconds since 1970, possibly negative; -1 if it is not one. */
+static int parse_time(struct berval const *v, int64_t *out)
+{
+	int64_t	n = 0;
+	size_t	i = 0;
+	bool	neg = false;
+
+	if (!v || v->bv_len == 0 || v->bv_len > 19) return -1;
+	if (v->bv_val[0] == '-') {
+		neg = true;
+		i = 1;
+	}
+	if (i == v->bv_len) return -1;
+	for (; i < v->bv_len; i++) {
+		if (v->bv_val[i] < '0' || v->bv_val[i] > '9') return -1;
+		n = n * 10 + (v->bv_val[i] - '0');	/* at most 18 digits: no overflow */
+	}
+	*out = neg ? -n : n;
+	return 0;
+}
+
+/*
+ * Samba's password expiry: sambaPwdMustChange in the past, or sambaPwdLastSet 0 ("must
+ * change at next logon"), unless the account flags say X (password does not expire).
+ */
+static bool password_expired(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAPMessage *entry,
+			     struct berval const *flags)
+{
+	struct berval	**v;
+	int64_t		t;
+	bool		expired = false;
+	size_t		i;
+
+	for (i = 0; flags && i < flags->bv_len && flags->bv_val[i] != ']'; i++) {
+		if (flags->bv_val[i] == 'X') return false;
+	}
+	if (is_set(inst->pwd_must_change_attribute)) {
+		v = ldap_get_values_len(ld, entry, inst->pwd_must_change_attribute);
+		if (v && parse_time(single_value(v), &t) == 0 && t <= (int64_t) time(NULL)) {
+			RDEBUG2("LDAP entry: %s %" PRId64 " is not in the future: the password has expired",
+				inst->pwd_must_change_attribute, t);
+			expired = true;
+		}
+		if (v) ldap_value_free_len(v);
+	}
+	if (!expired && is_set(inst->pwd_last_set_attribute)) {
+		v = ldap_get_values_len(ld, entry, inst->pwd_last_set_attribute);
+		if (v && parse_time(single_value(v), &t) == 0 && t == 0) {
+			RDEBUG2("LDAP entry: %s is 0: the password must be changed", inst->pwd_last_set_attribute);
+			expired = true;
+		}
+		if (v) ldap_value_free_len(v);
+	}
+	return expired;
+}
+
 /* The hash must be exactly 32 hex digits; anything else is a broken entry, not a key. */
 static int parse_nt_hash(struct berval const *v, uint8_t out[MSCHAPV2_HASH_LEN])
 {
@@ -306,12 +381,6 @@ static int parse_nt_hash(struct berval const *v, uint8_t out[MSCHAPV2_HASH_LEN])
 	if (v->bv_len != 2 * MSCHAPV2_HASH_LEN) return -1;
 	for (i = 0; i < v->bv_len; i++) if (!isxdigit((uint8_t) v->bv_val[i])) return -1;
 	return (fr_hex2bin(out, MSCHAPV2_HASH_LEN, v->bv_val, v->bv_len) == MSCHAPV2_HASH_LEN) ? 0 : -1;
-}
-
-/* The single value of a multi-valued result, or NULL (absent, or more than one value). */
-static struct berval const *single_value(struct berval **values)
-{
-	return (values && values[0] && !values[1]) ? values[0] : NULL;
 }
 
 /* An SPI: 1 to 10 decimal digits, at most 4294967295. */
@@ -416,9 +485,14 @@ static bool is_connection_error(int rc)
 	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
 }
 
-static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
+static mipkey_result_t change_in_entry(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAPMessage *entry,
+				       struct berval *old_value, mipkey_auth_t const *auth, mipkey_cpw_t const *cpw,
+				       mipkey_key_t *out);
+
+/* The search (and, for a password change, the change) of ldap_lookup / ldap_change_password. */
+static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_auth_t const *auth,
+				    mipkey_cpw_t const *cpw, mipkey_key_t *out)
 {
-	ldap_inst_t	*inst = instance;
 	ldap_conn_t	*conn;
 	LDAPMessage	*res = NULL, *entry;
 	struct berval	**hash = NULL, **flags = NULL;
@@ -505,8 +579,13 @@ static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth
 		flags = ldap_get_values_len(conn->ld, entry, inst->acct_flags_attribute);
 		if (flags && flags[0]) out->account_state = acct_flags_state(flags[0]);
 	}
+	if (out->account_state == MIPKEY_OK &&
+	    password_expired(inst, request, conn->ld, entry, flags ? flags[0] : NULL)) {
+		out->account_state = MIPKEY_PASSWORD_EXPIRED;
+	}
 	if (inst->fetch_aaa_sa) get_aaa_sa(inst, request, conn->ld, entry, &out->aaa_sa);
 	result = MIPKEY_OK;
+	if (cpw) result = change_in_entry(inst, request, conn->ld, entry, hash[0], auth, cpw, out);
 
 done:
 	free_secret_values(hash);
@@ -514,6 +593,155 @@ done:
 	ldap_msgfree(res);
 	fr_connection_release(inst->pool, conn);
 	return result;
+}
+
+static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
+{
+	return lookup_entry(instance, request, auth, NULL, out);
+}
+
+/*
+ * RFC 2759 section 7 against the entry found by the search: prove the old password (the
+ * Encrypted-Hash, and the NT-Response made with the new one), then one modify of that
+ * entry (its DN from the search result) with the module's bind: the old hash value deleted
+ * and the new one added (so a concurrent change makes this one fail instead of being lost),
+ * the last-set time now, the must-change time and the LM hash removed. On success out->key
+ * is the new k, for the module to answer as for a login with the new password.
+ */
+static mipkey_result_t change_in_entry(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAPMessage *entry,
+				       struct berval *old_value, mipkey_auth_t const *auth, mipkey_cpw_t const *cpw,
+				       mipkey_key_t *out)
+{
+	static char const hex[] = "0123456789ABCDEF";
+	uint8_t		new_hash[MSCHAPV2_HASH_LEN], response[MSCHAPV2_NT_RESPONSE_LEN];
+	char		new_hex[2 * MSCHAPV2_HASH_LEN + 1], now[24];
+	char		*dn = NULL;
+	size_t		len, i, n = 0;
+	int		rc;
+	mipkey_result_t	result = MIPKEY_BACKEND_DOWN;
+	struct berval	new_bv, now_bv;
+	struct berval	*old_vals[] = { old_value, NULL }, *new_vals[] = { &new_bv, NULL }, *now_vals[] = { &now_bv, NULL };
+	LDAPMod		mod[5], *mods[6];
+
+	rc = mschapv2_check_password_change(out->key, cpw->pw_block, cpw->encrypted_hash, new_hash, &len);
+	if (rc < 0) {
+		RERROR("Password change: crypto error (OpenSSL)");
+		goto done;
+	}
+	if (rc == 0) {
+		REDEBUG("Password change: the old password is wrong (Encrypted-Hash does not match); nothing written");
+		result = MIPKEY_WRONG_PASSWORD;
+		goto done;
+	}
+	/* The NT-Response is made with the new password: the one the success reply is for. */
+	for (i = 0, rc = 0; i < (size_t) cpw->n_challenge_hash && !rc; i++) {
+		if (challenge_response(cpw->challenge_hash[i], new_hash, response) < 0) {
+			RERROR("Password change: crypto error (OpenSSL)");
+			goto done;
+		}
+		rc = CRYPTO_memcmp(response, cpw->nt_response, sizeof(response)) == 0;
+	}
+	if (!rc) {
+		REDEBUG("Password change: the NT-Response is not made with the new password; nothing written");
+		result = MIPKEY_WRONG_PASSWORD;
+		goto done;
+	}
+	if (out->account_state == MIPKEY_ACCT_DISABLED || out->account_state == MIPKEY_ACCT_LOCKED) {
+		REDEBUG("Password change: the account is %s; nothing written",
+			out->account_state == MIPKEY_ACCT_DISABLED ? "disabled" : "locked");
+		memcpy(out->key, new_hash, sizeof(out->key));
+		result = MIPKEY_OK;
+		goto done;
+	}
+	if (len == 0) {
+		REDEBUG("Password change: the new password is empty; refused, nothing written");
+		result = MIPKEY_CHANGE_REFUSED;
+		goto done;
+	}
+
+	dn = ldap_get_dn(ld, entry);
+	if (!dn) {
+		RERROR("Password change: no DN in the LDAP search result");
+		goto done;
+	}
+
+	for (i = 0; i < MSCHAPV2_HASH_LEN; i++) {
+		new_hex[2 * i] = hex[new_hash[i] >> 4];
+		new_hex[2 * i + 1] = hex[new_hash[i] & 0x0f];
+	}
+	new_hex[2 * MSCHAPV2_HASH_LEN] = '\0';
+	new_bv = (struct berval){ .bv_val = new_hex, .bv_len = 2 * MSCHAPV2_HASH_LEN };
+	snprintf(now, sizeof(now), "%" PRId64, (int64_t) time(NULL));
+	now_bv = (struct berval){ .bv_val = now, .bv_len = strlen(now) };
+
+	mod[n] = (LDAPMod){ .mod_op = LDAP_MOD_DELETE | LDAP_MOD_BVALUES,
+			    .mod_type = (char *)(uintptr_t) inst->nt_hash_attribute, .mod_bvalues = old_vals };
+	mods[n] = &mod[n]; n++;
+	mod[n] = (LDAPMod){ .mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES,
+			    .mod_type = (char *)(uintptr_t) inst->nt_hash_attribute, .mod_bvalues = new_vals };
+	mods[n] = &mod[n]; n++;
+	if (is_set(inst->pwd_last_set_attribute)) {
+		mod[n] = (LDAPMod){ .mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES,
+				    .mod_type = (char *)(uintptr_t) inst->pwd_last_set_attribute, .mod_bvalues = now_vals };
+		mods[n] = &mod[n]; n++;
+	}
+	/* A replace without values removes the attribute, and is no error when it is absent. */
+	if (is_set(inst->pwd_must_change_attribute)) {
+		mod[n] = (LDAPMod){ .mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES,
+				    .mod_type = (char *)(uintptr_t) inst->pwd_must_change_attribute };
+		mods[n] = &mod[n]; n++;
+	}
+	if (is_set(inst->lm_hash_attribute)) {
+		mod[n] = (LDAPMod){ .mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES,
+				    .mod_type = (char *)(uintptr_t) inst->lm_hash_attribute };
+		mods[n] = &mod[n]; n++;
+	}
+	mods[n] = NULL;
+
+	rc = ldap_modify_ext_s(ld, dn, mods, NULL, NULL);
+	switch (rc) {
+	case LDAP_SUCCESS:
+		RINFO("Password of \"%.*s\" changed (%s)", (int) auth->account_len, auth->account, dn);
+		memcpy(out->key, new_hash, sizeof(out->key));
+		if (out->account_state == MIPKEY_PASSWORD_EXPIRED) out->account_state = MIPKEY_OK;
+		result = MIPKEY_OK;
+		break;
+
+	case LDAP_NO_SUCH_ATTRIBUTE:
+		RERROR("Password change of \"%s\" refused: its %s changed since the search", dn, inst->nt_hash_attribute);
+		result = MIPKEY_CHANGE_REFUSED;
+		break;
+
+	default:
+		if (is_connection_error(rc) || rc == LDAP_TIMEOUT) {
+			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
+			break;
+		}
+		/* insufficientAccess (the ACL), constraintViolation (a password policy), ... */
+		RERROR("Password change of \"%s\" refused by LDAP server %s: %s", dn, inst->server, ldap_err2string(rc));
+		result = MIPKEY_CHANGE_REFUSED;
+		break;
+	}
+
+done:
+	if (dn) ldap_memfree(dn);
+	OPENSSL_cleanse(new_hash, sizeof(new_hash));
+	OPENSSL_cleanse(response, sizeof(response));
+	OPENSSL_cleanse(new_hex, sizeof(new_hex));
+	/* On every other result the module must not use the old k as if it were the new one. */
+	if (result != MIPKEY_OK) OPENSSL_cleanse(out->key, sizeof(out->key));
+	return result;
+}
+
+static mipkey_result_t ldap_change_password(void *instance, REQUEST *request, mipkey_auth_t const *auth,
+					    mipkey_cpw_t const *cpw, mipkey_key_t *out)
+{
+	return lookup_entry(instance, request, auth, cpw, out);
+}
+
+static bool ldap_password_change_enabled(void const *instance)
+{
+	return ((ldap_inst_t const *) instance)->password_change;
 }
 
 static bool ldap_has_aaa_sa(void const *instance)
@@ -526,4 +754,6 @@ mipkey_backend_t const mipkey_backend_ldap = {
 	.instantiate	= ldap_instantiate,
 	.lookup		= ldap_lookup,
 	.has_aaa_sa	= ldap_has_aaa_sa,
+	.change_password = ldap_change_password,
+	.password_change_enabled = ldap_password_change_enabled,
 };

@@ -36,6 +36,7 @@ RCSID("$Id$")
 
 #include "backend.h"
 #include "dc_common.h"
+#include "nt_status.h"
 
 #define OUTPUT_MAX	2048
 #define REQUEST_MAX	1024
@@ -49,12 +50,14 @@ typedef struct {
 	char const		*program;
 	char const		*config_file;
 	uint32_t		timeout;
+	bool			password_change;	//!< RFC 2759 section 7 changes passed to the DC
 } ntlm_auth_inst_t;
 
 static CONF_PARSER const ntlm_auth_config[] = {
 	{ "program", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, ntlm_auth_inst_t, program), "/usr/bin/ntlm_auth" },
 	{ "config_file", FR_CONF_OFFSET(PW_TYPE_STRING, ntlm_auth_inst_t, config_file), NULL },
 	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ntlm_auth_inst_t, timeout), "5" },
+	{ "password_change", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, ntlm_auth_inst_t, password_change), "yes" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -374,9 +377,121 @@ done:
 	return result;
 }
 
+/*
+ * RFC 2759 section 7 at the DC through "ntlm_auth --helper-protocol=ntlm-change-password-1":
+ * the blobs go on its stdin (never in argv, where any local user could read them), the DC
+ * proves the old password and applies its policy; then the NT-Response made with the new
+ * password is checked like a login (ntlm_auth_lookup), which gives k'. The helper answers
+ * "Password-Change: Yes", or "Password-Change: No" and "Password-Change-Error: <text>".
+ */
+static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *request, mipkey_auth_t const *auth,
+						 mipkey_cpw_t const *cpw, mipkey_key_t *out)
+{
+	ntlm_auth_inst_t	*inst = instance;
+	char			domain[DC_DOMAIN_MAX], user64[512], domain64[512];
+	char			new_hex[2 * MSCHAPV2_PW_BLOCK_LEN + 1], old_hex[2 * MSCHAPV2_HASH_LEN + 1];
+	char			output[OUTPUT_MAX], *req = NULL, *err;
+	char			*argv[4], *configfile = NULL;
+	int			argc = 0;
+	size_t			dlen;
+	uint32_t		status;
+	run_rc_t		rc;
+	mipkey_result_t		result;
+
+	if (dc_domain(&inst->domains, request, auth, domain, sizeof(domain)) < 0) {
+		REDEBUG("NT domain name too long");
+		return MIPKEY_INVALID;
+	}
+	dlen = strlen(domain);
+	/* Base64 ("Key:: value"), as ntlm_auth_lookup: a name cannot add lines to the request. */
+	if (FR_BASE64_ENC_LENGTH(auth->account_len) >= sizeof(user64) ||
+	    FR_BASE64_ENC_LENGTH(dlen) >= sizeof(domain64)) {
+		REDEBUG("User or domain name too long for ntlm_auth");
+		return MIPKEY_INVALID;
+	}
+	fr_base64_encode(user64, sizeof(user64), (uint8_t const *) auth->account, auth->account_len);
+	fr_base64_encode(domain64, sizeof(domain64), (uint8_t const *) domain, dlen);
+	fr_bin2hex(new_hex, cpw->pw_block, MSCHAPV2_PW_BLOCK_LEN);
+	fr_bin2hex(old_hex, cpw->encrypted_hash, MSCHAPV2_HASH_LEN);
+	req = talloc_asprintf(request, "Username:: %s\n%s%s%sNew-NT-Password-Blob: %s\nOld-NT-Hash-Blob: %s\n.\n",
+			      user64, dlen ? "NT-Domain:: " : "", dlen ? domain64 : "", dlen ? "\n" : "", new_hex, old_hex);
+	OPENSSL_cleanse(new_hex, sizeof(new_hex));
+	OPENSSL_cleanse(old_hex, sizeof(old_hex));
+	if (!req) return MIPKEY_BACKEND_DOWN;
+
+	argv[argc++] = (char *)(uintptr_t) inst->program;
+	argv[argc++] = "--helper-protocol=ntlm-change-password-1";
+	if (inst->config_file) {
+		configfile = talloc_asprintf(request, "--configfile=%s", inst->config_file);
+		if (!configfile) {
+			result = MIPKEY_BACKEND_DOWN;
+			goto done;
+		}
+		argv[argc++] = configfile;
+	}
+	argv[argc] = NULL;
+
+	RDEBUG2("Asking the domain controller (ntlm_auth) to change the password of %s\\%.*s", domain,
+		(int) auth->account_len, auth->account);
+	rc = run(request, argv, inst->timeout, req, strlen(req), output, sizeof(output));
+	switch (rc) {
+	case RUN_ANSWER:
+		break;
+	case RUN_TIMEOUT:
+		RERROR("Domain controller unreachable: ntlm_auth did not answer within %u s", inst->timeout);
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	case RUN_INCOMPLETE:
+		RERROR("Domain controller unreachable: ntlm_auth ended without a complete answer");
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	case RUN_ERROR:
+	default:
+		RERROR("Domain controller unreachable: ntlm_auth could not be run");
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	}
+
+	if (strncmp(output, "Password-Change: Yes\n", 21) == 0) {
+		RINFO("Password of %s\\%.*s changed at the domain controller", domain, (int) auth->account_len,
+		      auth->account);
+		result = ntlm_auth_lookup(instance, request, auth, out);
+		goto done;
+	}
+	err = strncmp(output, "Password-Change: No\n", 20) == 0 ? answer_value(output, "Password-Change-Error") : NULL;
+	if (!err) {
+		/* Only the first line's key, as ntlm_auth_lookup. */
+		output[strcspn(output, ":\n")] = '\0';
+		RERROR("Domain controller unreachable: unexpected answer from ntlm_auth (first line \"%.40s\")", output);
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	}
+	/* The error is winbindd's text for the NT status (its description, or its name). */
+	if (nt_status_from_text(err, strlen(err), &status)) {
+		result = dc_change_status_result(&inst->domains, request, status, err);
+	} else {
+		RERROR("Domain controller refused the password change: %s", err);
+		result = MIPKEY_CHANGE_REFUSED;
+	}
+
+done:
+	OPENSSL_cleanse(output, sizeof(output));
+	OPENSSL_cleanse(req, talloc_array_length(req));
+	talloc_free(req);
+	talloc_free(configfile);
+	return result;
+}
+
+static bool ntlm_auth_password_change_enabled(void const *instance)
+{
+	return ((ntlm_auth_inst_t const *) instance)->password_change;
+}
+
 mipkey_backend_t const mipkey_backend_ntlm_auth = {
 	.name		= "ntlm_auth",
 	.instantiate	= ntlm_auth_instantiate,
 	.lookup		= ntlm_auth_lookup,
+	.change_password = ntlm_auth_change_password,
+	.password_change_enabled = ntlm_auth_password_change_enabled,
 	.verifies_response = true,
 };

@@ -17,6 +17,7 @@ RCSID("$Id$")
 
 typedef struct {
 	dc_domain_conf_t	domains;
+	bool			password_change;	//!< RFC 2759 section 7 changes passed to the DC
 	char const		*log_prefix;
 	fr_connection_pool_t	*pool;
 } winbind_inst_t;
@@ -58,6 +59,11 @@ static int _inst_free(winbind_inst_t *inst)
 	return 0;
 }
 
+static CONF_PARSER const winbind_config[] = {
+	{ "password_change", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, winbind_inst_t, password_change), "yes" },
+	CONF_PARSER_TERMINATOR
+};
+
 static int winbind_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance)
 {
 	winbind_inst_t *inst;
@@ -65,6 +71,7 @@ static int winbind_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *lo
 	inst = talloc_zero(ctx, winbind_inst_t);
 	if (!inst) return -1;
 	if (dc_domain_conf_parse(inst, cs, &inst->domains) < 0) return -1;
+	if (cf_section_parse(cs, inst, winbind_config) < 0) return -1;
 	inst->log_prefix = talloc_typed_asprintf(inst, "%s winbind", log_prefix);
 
 	inst->pool = fr_connection_pool_module_init(cs, inst, mod_conn_create, NULL, inst->log_prefix);
@@ -161,9 +168,103 @@ static mipkey_result_t winbind_lookup(void *instance, REQUEST *request, mipkey_a
 	return result;
 }
 
+/*
+ * RFC 2759 section 7 at the DC: winbindd hands the encrypted blobs to the DC as they came
+ * (SamrChangePasswordUser2: the DC proves the old password and applies its policy), then the
+ * NT-Response made with the new password is checked like a login, which gives k'.
+ */
+static mipkey_result_t winbind_change_password(void *instance, REQUEST *request, mipkey_auth_t const *auth,
+					       mipkey_cpw_t const *cpw, mipkey_key_t *out)
+{
+	winbind_inst_t		*inst = instance;
+	winbind_conn_t		*conn;
+	struct wbcChangePasswordParams params;
+	struct wbcAuthErrorInfo	*error = NULL;
+	struct wbcUserPasswordPolicyInfo *policy = NULL;
+	enum wbcPasswordChangeRejectReason reject = WBC_PWD_CHANGE_NO_ERROR;
+	char			domain[DC_DOMAIN_MAX], *account;
+	uint8_t			old_enc[MSCHAPV2_HASH_LEN], new_enc[MSCHAPV2_PW_BLOCK_LEN];
+	wbcErr			err;
+	mipkey_result_t		result;
+
+	if (dc_domain(&inst->domains, request, auth, domain, sizeof(domain)) < 0) {
+		REDEBUG("NT domain name too long");
+		return MIPKEY_INVALID;
+	}
+	account = talloc_strndup(request, auth->account, auth->account_len);
+	if (!account) return MIPKEY_BACKEND_DOWN;
+
+	/* libwbclient takes non-const pointers: its own copies, wiped below. */
+	memcpy(old_enc, cpw->encrypted_hash, sizeof(old_enc));
+	memcpy(new_enc, cpw->pw_block, sizeof(new_enc));
+	memset(&params, 0, sizeof(params));
+	params.account_name = account;
+	params.domain_name = domain;
+	params.level = WBC_CHANGE_PASSWORD_LEVEL_RESPONSE;
+	params.old_password.response.old_nt_hash_enc_length = sizeof(old_enc);
+	params.old_password.response.old_nt_hash_enc_data = old_enc;
+	params.new_password.response.nt_length = sizeof(new_enc);
+	params.new_password.response.nt_data = new_enc;
+
+	conn = fr_connection_get(inst->pool);
+	if (!conn) {
+		RERROR("winbind unreachable: no context available");
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	}
+	RDEBUG2("Asking the domain controller (winbind) to change the password of %s\\%s", domain, account);
+	err = wbcCtxChangeUserPasswordEx(conn->ctx, &params, &error, &reject, &policy);
+	fr_connection_release(inst->pool, conn);
+
+	switch (err) {
+	case WBC_ERR_SUCCESS:
+		RINFO("Password of %s\\%s changed at the domain controller", domain, account);
+		result = winbind_lookup(instance, request, auth, out);
+		break;
+
+	case WBC_ERR_PWD_CHANGE_FAILED:
+	case WBC_ERR_AUTH_ERROR:
+		if (reject != WBC_PWD_CHANGE_NO_ERROR) {
+			RERROR("Domain controller refused the new password of %s\\%s (reject reason %d)", domain,
+			       account, (int) reject);
+			result = MIPKEY_CHANGE_REFUSED;
+			break;
+		}
+		result = dc_change_status_result(&inst->domains, request, error ? error->nt_status : 0,
+						 error && error->nt_string ? error->nt_string : wbcErrorString(err));
+		break;
+
+	case WBC_ERR_WINBIND_NOT_AVAILABLE:
+	case WBC_ERR_DOMAIN_NOT_FOUND:
+		RERROR("Domain controller unreachable (winbind): %s", wbcErrorString(err));
+		result = MIPKEY_BACKEND_DOWN;
+		break;
+
+	default:
+		RERROR("winbind password change failed: %s", wbcErrorString(err));
+		result = MIPKEY_BACKEND_DOWN;
+		break;
+	}
+
+done:
+	OPENSSL_cleanse(old_enc, sizeof(old_enc));
+	OPENSSL_cleanse(new_enc, sizeof(new_enc));
+	if (error) wbcFreeMemory(error);
+	if (policy) wbcFreeMemory(policy);
+	talloc_free(account);
+	return result;
+}
+
+static bool winbind_password_change_enabled(void const *instance)
+{
+	return ((winbind_inst_t const *) instance)->password_change;
+}
+
 mipkey_backend_t const mipkey_backend_winbind = {
 	.name		= "winbind",
 	.instantiate	= winbind_instantiate,
 	.lookup		= winbind_lookup,
+	.change_password = winbind_change_password,
+	.password_change_enabled = winbind_password_change_enabled,
 	.verifies_response = true,
 };

@@ -114,3 +114,31 @@ mipkey_result_t dc_nt_status_text_result(dc_domain_conf_t const *conf, REQUEST *
 	       (int) len, text);
 	return MIPKEY_BACKEND_DOWN;
 }
+
+/*
+ * Password change (RFC 2759 section 7) at the DC: the NT status of a refused change. A wrong
+ * old password is the ordinary E=691; the DC refusing the new password (its policy) is
+ * MIPKEY_CHANGE_REFUSED (E=709); anything else is as for a logon.
+ */
+mipkey_result_t dc_change_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
+					char const *text)
+{
+	if (nt_status == NT_STATUS_PASSWORD_RESTRICTION || nt_status == NT_STATUS_ILL_FORMED_PASSWORD ||
+	    nt_status == NT_STATUS_ACCESS_DENIED) {
+		RERROR("Domain controller refused the new password: %s (0x%08X)", text, nt_status);
+		return MIPKEY_CHANGE_REFUSED;
+	}
+	switch (dc_nt_status_result(conf, request, nt_status, text)) {
+	case MIPKEY_WRONG_PASSWORD:
+		REDEBUG("Password change refused by the domain controller: the old password is wrong, or the "
+			"account may not change it");
+		return MIPKEY_WRONG_PASSWORD;
+	case MIPKEY_BACKEND_DOWN:
+		return MIPKEY_BACKEND_DOWN;
+	case MIPKEY_ACCT_LOCKED:
+		return MIPKEY_ACCT_LOCKED;
+	default:
+		RERROR("Domain controller refused the password change: %s (0x%08X)", text, nt_status);
+		return MIPKEY_CHANGE_REFUSED;
+	}
+}

@@ -33,6 +33,9 @@ int dc_domain(dc_domain_conf_t const *conf, REQUEST *request, mipkey_auth_t cons
 mipkey_result_t dc_nt_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
 				    char const *text);
 
+/** Maps the NT status of a refused password change (RFC 2759 section 7) to a result, logging why. */
+mipkey_result_t dc_change_status_result(dc_domain_conf_t const *conf, REQUEST *request, uint32_t nt_status,
+					char const *text);
 /** The same for a status known only by the text a Samba tool printed (ntlm_auth's helper protocol). */
 mipkey_result_t dc_nt_status_text_result(dc_domain_conf_t const *conf, REQUEST *request, char const *text,
 					 size_t len);

@@ -29,6 +29,7 @@ RCSID("$Id$")
 #include "profile.h"
 #include "mip_ext.h"
 #include "mip_policy.h"
+#include "pairs.h"
 #include "wire.h"
 
 /* Every reply profile; "mipkey_profile = <name>" / "default_profile = <name>" picks one. */
@@ -71,22 +72,61 @@ static mobileip_profile_t const *profile_by_name(char const *name)
 	return NULL;
 }
 
+/*
+ * The project's attributes (Mipkey-*), unless raddb/dictionary already $INCLUDEs them: read
+ * the file named by "dictionary" in mobileip { } (default ${confdir}/dictionary.mipkey, which
+ * make install puts there), so that enabling the module needs no edit of raddb/dictionary.
+ *
+ * Safe in FreeRADIUS 3.2.1: modules are instantiated in the main thread, before the worker
+ * threads start (radiusd.c: modules_init() before radius_event_start()) and before the
+ * virtual servers are compiled, so nothing reads the dictionary concurrently, and unlang
+ * compiled later can name the attributes. The server itself reads dictionary.dhcp and
+ * dictionary.vqp this way (modules.c). A HUP does not instantiate this module again (it is
+ * not RLM_TYPE_HUP_SAFE). A second instance, or raddb/dictionary including the file as well,
+ * finds Mipkey-Registration-Request already defined and reads nothing; dict_read() skips a
+ * file it has read before anyway, and identical definitions are no error.
+ * Returns 1 if the attributes are defined now, 0 if the file does not exist (or "dictionary"
+ * is empty), -1 on error (logged). *file_out is the file name ("" if none).
+ */
+static int mobileip_dictionary_load(CONF_SECTION *cs, char const *log_prefix, char const **file_out)
+{
+	char const	*file = NULL;
+	int		rcode;
+
+	*file_out = "";
+	if (dict_attrbyname("Mipkey-Registration-Request")) return 1;
+
+	if (cf_item_parse(cs, "dictionary", FR_ITEM_POINTER(PW_TYPE_STRING, &file),
+			  "${confdir}/dictionary.mipkey") < 0) return -1;
+	if (!file || !*file) return 0;			/* dictionary = "": do not load */
+	*file_out = file;
+	if ((access(file, F_OK) < 0) && (errno == ENOENT)) return 0;
+
+	rcode = dict_read(get_radius_dir(), file);
+	if (rcode < 0) {
+		cf_log_err_cs(cs, "%s: cannot read the dictionary %s: %s", log_prefix, file, fr_strerror());
+		return -1;
+	}
+	if (!dict_attrbyname("Mipkey-Registration-Request")) {
+		cf_log_err_cs(cs, "%s: %s does not define Mipkey-Registration-Request: is it rlm_mipkey's "
+			      "dictionary.mipkey?", log_prefix, file);
+		return -1;
+	}
+	cf_log_module(cs, "%s: loaded the dictionary %s", log_prefix, file);
+	return 1;
+}
+
 int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_prefix, mobileip_inst_t **out)
 {
 	CONF_SECTION	*cs;
 	mobileip_inst_t	*inst;
+	bool		had_cs;
+	int		loaded;
+	char const	*file;
 
 	*out = NULL;
 	cs = cf_section_sub_find(conf, "mobileip");
-	if (!dict_attrbyname("Mipkey-Registration-Request")) {
-		if (cs) {
-			cf_log_err_cs(cs, "mobileip { } needs the project dictionary: add "
-				      "\"$INCLUDE dictionary.mipkey\" to raddb/dictionary");
-			return -1;
-		}
-		WARN("%s: dictionary.mipkey is not loaded: Mobile IP key distribution is off", log_prefix);
-		return 0;
-	}
+	had_cs = (cs != NULL);
 	if (!cs) {
 		/* No subsection: every option at its default. */
 		cs = cf_section_alloc(conf, "mobileip", NULL);
@@ -94,6 +134,24 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 		cf_section_add(conf, cs);
 	}
 
+	loaded = mobileip_dictionary_load(cs, log_prefix, &file);
+	if (loaded < 0) return -1;
+	if (!loaded) {
+		if (had_cs && !*file) {
+			cf_log_err_cs(cs, "dictionary is \"\": add \"$INCLUDE dictionary.mipkey\" to %s/dictionary",
+				      get_radius_dir());
+			return -1;
+		}
+		if (had_cs) {
+			/* Short: FreeRADIUS cuts longer log lines. */
+			cf_log_err_cs(cs, "\"%s\" not found: add \"$INCLUDE dictionary.mipkey\" to %s/dictionary, "
+				      "or set dictionary in mobileip { }", file, get_radius_dir());
+			return -1;
+		}
+		WARN("%s: dictionary.mipkey is not loaded (\"%s\" does not exist): Mobile IP key distribution "
+		     "is off", log_prefix, file);
+		return 0;
+	}
 	inst = talloc_zero(ctx, mobileip_inst_t);
 	if (!inst) return -1;
 	inst->log_prefix = log_prefix;
@@ -191,60 +249,41 @@ static rlm_rcode_t refuse(REQUEST *request, rlm_rcode_t rcode, char const *fmt, 
 
 /* --- helpers for the profiles (profile.h) ----------------------------------------------- */
 
-static VALUE_PAIR *new_vp(REQUEST *request, char const *attr)
+/* The attribute by name, or an error line: the profiles name what they send. */
+static DICT_ATTR const *reply_da(REQUEST *request, char const *attr)
 {
-	DICT_ATTR const	*da = dict_attrbyname(attr);
-	VALUE_PAIR	*vp;
+	DICT_ATTR const *da = dict_attrbyname(attr);
 
-	if (!da) {
-		RERROR("Attribute %s is not in the dictionary: cannot send it", attr);
-		return NULL;
-	}
-	vp = fr_pair_afrom_da(request->reply, da);
-	if (!vp) RERROR("Out of memory");
-	return vp;
+	if (!da) RERROR("Attribute %s is not in the dictionary: cannot send it", attr);
+	return da;
 }
 
 int mobileip_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len)
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	fr_pair_value_memcpy(vp, data, len);
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_octets(request->reply, vps, da, data, len) ? 0 : -1;
 }
 
 int mobileip_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len)
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	fr_pair_value_bstrncpy(vp, value, len);
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_string(request->reply, vps, da, value, len) ? 0 : -1;
 }
 
 int mobileip_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value)
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	vp->vp_integer = value;
-	vp->vp_length = 4;
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_integer(request->reply, vps, da, value) ? 0 : -1;
 }
 
 int mobileip_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4])
 {
-	VALUE_PAIR *vp = new_vp(request, attr);
+	DICT_ATTR const *da = reply_da(request, attr);
 
-	if (!vp) return -1;
-	memcpy(&vp->vp_ipaddr, addr, 4);
-	vp->vp_length = 4;
-	fr_pair_add(vps, vp);
-	return 0;
+	return da && pairs_add_ipaddr(request->reply, vps, da, addr) ? 0 : -1;
 }
 
 /* --- what the mobile node asked for: two front-ends, one mip_key_request_t ------------------- */

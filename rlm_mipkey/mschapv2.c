@@ -47,9 +47,12 @@ static EVP_MD		*md_md4;
 static EVP_MD		*md_md5;
 static EVP_MD		*md_sha1;
 static EVP_CIPHER	*cipher_des_ecb;
+static EVP_CIPHER	*cipher_rc4;
 
 static void crypto_release(void)
 {
+	EVP_CIPHER_free(cipher_rc4);
+	cipher_rc4 = NULL;
 	EVP_CIPHER_free(cipher_des_ecb);
 	cipher_des_ecb = NULL;
 	EVP_MD_free(md_sha1);
@@ -104,6 +107,12 @@ static void crypto_init_once(void)
 	cipher_des_ecb = EVP_CIPHER_fetch(crypto_libctx, "DES-ECB", NULL);
 	if (!cipher_des_ecb) {
 		crypto_init_err = "OpenSSL DES-ECB cipher unavailable (legacy provider loaded but DES fetch failed)";
+		goto fail;
+	}
+	/* Password change (RFC 2759 8.11) */
+	cipher_rc4 = EVP_CIPHER_fetch(crypto_libctx, "RC4", NULL);
+	if (!cipher_rc4) {
+		crypto_init_err = "OpenSSL RC4 cipher unavailable (legacy provider loaded but RC4 fetch failed)";
 		goto fail;
 	}
 
@@ -628,6 +637,160 @@ int mppe_server_keys(uint8_t const master_key[MSCHAPV2_HASH_LEN],
 }
 
 /*
+ *	NtPasswordHash (RFC 2759 section 8.3) of a password already in UTF-16LE, as a
+ *	Change-Password carries it.
+ *	IN:  password (len octets, even, at most 512)
+ *	OUT: hash (16) = MD4(password)
+ */
+int nt_password_hash_utf16le(uint8_t const *password, size_t len, uint8_t hash[MSCHAPV2_HASH_LEN])
+{
+	piece_t p[1];
+
+	if (!crypto_ok()) return -1;
+	if ((len % 2) != 0 || len > MSCHAPV2_MAX_PASSWORD_OCTETS || (!password && len)) return -1;
+
+	p[0] = (piece_t){ password, len };
+	return digest_pieces(md_md4, p, 1, hash);
+}
+
+/*
+ *	RFC 2759 section 8.11 Rc4Encrypt.
+ *	IN:  clear (len), key (16)
+ *	OUT: cypher (len); may not alias clear
+ */
+static int rc4_encrypt(uint8_t const *clear, size_t len, uint8_t const key[MSCHAPV2_HASH_LEN], uint8_t *cypher)
+{
+	EVP_CIPHER_CTX	*ctx;
+	int		outl = 0, finl = 0;
+	int		ret = -1;
+
+	if (len > INT32_MAX) return -1;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx) return -1;
+
+	/* RC4's default key length in OpenSSL is 16 octets, the length of an NT hash */
+	if (!EVP_EncryptInit_ex2(ctx, cipher_rc4, key, NULL, NULL)) goto done;
+	if (EVP_CIPHER_CTX_get_key_length(ctx) != MSCHAPV2_HASH_LEN) goto done;
+	if (!EVP_EncryptUpdate(ctx, cypher, &outl, clear, (int) len) || (size_t) outl != len) goto done;
+	if (!EVP_EncryptFinal_ex(ctx, cypher + outl, &finl) || finl != 0) goto done;
+	ret = 0;
+
+done:
+	EVP_CIPHER_CTX_free(ctx);	/* also cleanses the key schedule */
+	if (ret < 0) OPENSSL_cleanse(cypher, len);
+	return ret;
+}
+
+/*
+ *	RFC 2759 section 8.10 EncryptPwBlockWithPasswordHash, undone: RC4 under the old
+ *	hash, then the password is the last PasswordLength octets of the 512-octet field.
+ *	IN:  pw_block (516), pw_hash (16)
+ *	OUT: password (512: *password_len octets of UTF-16LE), *password_len
+ *	Returns 0, 1 bad length field, -1 error.
+ */
+int decrypt_pw_block_with_password_hash(uint8_t const pw_block[MSCHAPV2_PW_BLOCK_LEN],
+					uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+					uint8_t password[MSCHAPV2_MAX_PASSWORD_OCTETS], size_t *password_len)
+{
+	uint8_t		clear[MSCHAPV2_PW_BLOCK_LEN];
+	uint32_t	len;
+	int		ret = -1;
+
+	*password_len = 0;
+	if (!crypto_ok()) return -1;
+
+	if (rc4_encrypt(pw_block, sizeof(clear), pw_hash, clear) < 0) goto done;
+
+	/* PasswordLength: a ULONG after the 256 unichars, little-endian as on x86 */
+	len = (uint32_t) clear[512] | ((uint32_t) clear[513] << 8) | ((uint32_t) clear[514] << 16) |
+	      ((uint32_t) clear[515] << 24);
+	if (len > MSCHAPV2_MAX_PASSWORD_OCTETS || (len % 2) != 0) {
+		ret = 1;
+		goto done;
+	}
+	memcpy(password, clear + MSCHAPV2_MAX_PASSWORD_OCTETS - len, len);
+	*password_len = len;
+	ret = 0;
+
+done:
+	OPENSSL_cleanse(clear, sizeof(clear));
+	return ret;
+}
+
+/*
+ *	RFC 2759 section 8.13 NtPasswordHashEncryptedWithBlock.
+ *	IN:  pw_hash (16), block (16; only its first 14 octets are DES key material)
+ *	OUT: cypher (16)
+ */
+int nt_password_hash_encrypted_with_block(uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+					  uint8_t const block[MSCHAPV2_HASH_LEN],
+					  uint8_t cypher[MSCHAPV2_HASH_LEN])
+{
+	if (!crypto_ok()) return -1;
+
+	if (des_encrypt(pw_hash, block, cypher) < 0 || des_encrypt(pw_hash + 8, block + 7, cypher + 8) < 0) {
+		OPENSSL_cleanse(cypher, MSCHAPV2_HASH_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ *	RFC 2759 section 8.12 OldNtPasswordHashEncryptedWithNewNtPasswordHash, from the
+ *	hashes (the server has k, not the old password).
+ *	IN:  old_hash (16), new_hash (16)
+ *	OUT: cypher (16)
+ */
+int old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
+								    uint8_t const new_hash[MSCHAPV2_HASH_LEN],
+								    uint8_t cypher[MSCHAPV2_HASH_LEN])
+{
+	return nt_password_hash_encrypted_with_block(old_hash, new_hash, cypher);
+}
+
+/*
+ *	The server side of RFC 2759 section 7: is this Change-Password from someone who
+ *	knows the old password?
+ *	IN:  old_hash (16), pw_block (516), encrypted_hash (16)
+ *	OUT: new_hash (16), *new_password_len
+ *	Returns 1 yes, 0 no, -1 error.
+ */
+int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
+				   uint8_t const pw_block[MSCHAPV2_PW_BLOCK_LEN],
+				   uint8_t const encrypted_hash[MSCHAPV2_HASH_LEN],
+				   uint8_t new_hash[MSCHAPV2_HASH_LEN], size_t *new_password_len)
+{
+	uint8_t	password[MSCHAPV2_MAX_PASSWORD_OCTETS];
+	uint8_t	expected[MSCHAPV2_HASH_LEN];
+	size_t	len = 0;
+	int	ret = -1, rc;
+
+	memset(new_hash, 0, MSCHAPV2_HASH_LEN);
+	*new_password_len = 0;
+	if (!crypto_ok()) return -1;
+
+	rc = decrypt_pw_block_with_password_hash(pw_block, old_hash, password, &len);
+	if (rc != 0) {
+		ret = rc > 0 ? 0 : -1;	/* a bad length is what a wrong old hash gives */
+		goto done;
+	}
+	if (nt_password_hash_utf16le(password, len, new_hash) < 0 ||
+	    old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(old_hash, new_hash, expected) < 0) goto done;
+
+	ret = (CRYPTO_memcmp(expected, encrypted_hash, sizeof(expected)) == 0) ? 1 : 0;
+	if (ret == 1) *new_password_len = len;
+
+done:
+	if (ret != 1) OPENSSL_cleanse(new_hash, MSCHAPV2_HASH_LEN);
+	OPENSSL_cleanse(password, sizeof(password));
+	OPENSSL_cleanse(expected, sizeof(expected));
+	return ret;
+}
+
+/*
+ *	RFC 2759 section 8.2: ChallengeHash takes the user name without any
+ *	domain.  Strip "DOMAIN\" (up to the first '\') and "@realm" (from the
+ *	last '@') as Windows peers do.
  *	RFC 2759 section 8.2: ChallengeHash takes the user name "without any
  *	domain prepended": strip "DOMAIN\" (up to the first '\'), keep any
  *	"@realm" (Windows and wpa_supplicant hash "user@realm" whole).

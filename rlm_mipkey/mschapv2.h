@@ -23,6 +23,8 @@
 #define MSCHAPV2_HASH_LEN		16	/* k, k', k'' and MPPE keys */
 #define MSCHAPV2_AUTH_RESPONSE_LEN	42	/* "S=" + 40 upper-case hex, no NUL */
 #define MSCHAPV2_MAX_PASSWORD_CHARS	256	/* UTF-16 code units, RFC 2759 */
+#define MSCHAPV2_PW_BLOCK_LEN		516	/* RFC 2759 8.10 datum-516: 512 password + 4 length */
+#define MSCHAPV2_MAX_PASSWORD_OCTETS	(2 * MSCHAPV2_MAX_PASSWORD_CHARS)	/* UTF-16LE, 512 */
 
 /*
  * Load the OpenSSL "legacy" (MD4, DES) and "default" providers into a
@@ -117,6 +119,65 @@ int mppe_server_keys(uint8_t const master_key[MSCHAPV2_HASH_LEN],
 		     uint8_t recv_key[MSCHAPV2_HASH_LEN]);
 
 /*
+ * Password change (RFC 2759 section 7, the Change-Password packet; RFC 2548
+ * MS-CHAP2-CPW and MS-CHAP-NT-Enc-PW carry its fields over RADIUS).
+ */
+
+/* NtPasswordHash (RFC 2759 8.3) of a password that is already UTF-16LE: len even, at most 512 */
+int nt_password_hash_utf16le(uint8_t const *password, size_t len, uint8_t hash[MSCHAPV2_HASH_LEN]);
+
+/*
+ * RFC 2759 8.10 EncryptPwBlockWithPasswordHash, server side: RC4 (8.11) is its own
+ * inverse, so this decrypts NewPasswordEncryptedWithOldNtPasswordHash (8.9) with the old
+ * hash and takes the new password out of the clear block.
+ * IN:  pw_block (516), pw_hash (16, the old k)
+ * OUT: password (512; the new password, UTF-16LE, *password_len octets at the start)
+ * Returns 0, 1 if the length in the last 4 octets (little-endian) is not an even number
+ * of at most 512 (a wrong old hash, or a malformed block: nothing is in password), -1 error.
+ */
+int decrypt_pw_block_with_password_hash(uint8_t const pw_block[MSCHAPV2_PW_BLOCK_LEN],
+					uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+					uint8_t password[MSCHAPV2_MAX_PASSWORD_OCTETS], size_t *password_len);
+
+/*
+ * RFC 2759 8.13 NtPasswordHashEncryptedWithBlock: two DES blocks of pw_hash under the
+ * first and second 7 octets of block.
+ * IN:  pw_hash (16), block (16)
+ * OUT: cypher (16)
+ */
+int nt_password_hash_encrypted_with_block(uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+					  uint8_t const block[MSCHAPV2_HASH_LEN],
+					  uint8_t cypher[MSCHAPV2_HASH_LEN]);
+
+/*
+ * RFC 2759 8.12 OldNtPasswordHashEncryptedWithNewNtPasswordHash, from the two hashes.
+ * IN:  old_hash (16), new_hash (16)
+ * OUT: cypher (16) = NtPasswordHashEncryptedWithBlock(old_hash, new_hash)
+ */
+int old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
+								    uint8_t const new_hash[MSCHAPV2_HASH_LEN],
+								    uint8_t cypher[MSCHAPV2_HASH_LEN]);
+
+/*
+ * The server's whole check of a Change-Password (RFC 2759 section 7): decrypt the
+ * new password with the old hash (8.10), hash it (8.3), and compare the peer's
+ * Encrypted-Hash with OldNtPasswordHashEncryptedWithNewNtPasswordHash (8.12) in
+ * constant time. A match proves the peer knows the old and the new password.
+ * IN:  old_hash (16, k from the directory), pw_block (516), encrypted_hash (16, as received)
+ * OUT: new_hash (16, the new k; zero unless the result is 1), *new_password_len (octets of
+ *      UTF-16LE, 0 to 512: lets the caller refuse an empty password)
+ * Returns 1 match, 0 mismatch (wrong old password, or a block that does not decrypt to
+ * a valid length), -1 error.
+ */
+int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
+				   uint8_t const pw_block[MSCHAPV2_PW_BLOCK_LEN],
+				   uint8_t const encrypted_hash[MSCHAPV2_HASH_LEN],
+				   uint8_t new_hash[MSCHAPV2_HASH_LEN], size_t *new_password_len);
+
+/*
+ * The name that goes into ChallengeHash: strips a leading "DOMAIN\" and a
+ * trailing "@realm" (last '@').  Returns pointer into name and sets
+ * *out_len; never allocates.
  * The seed's name for ChallengeHash (what the Mobile IP mobile nodes hash):
  * strips a leading "DOMAIN\" and a trailing "@realm" (last '@').  Returns
  * a pointer into name and sets *out_len; never allocates.

@@ -76,6 +76,13 @@ static nt_status_info_t const table[] = {
 	  "account or local user account to access this server.", NT_CLASS_FAIL),
 	S(DOMAIN_CONTROLLER_NOT_FOUND, "A domain controller for this domain was not found.", NT_CLASS_FAIL),
 	S(NTLM_BLOCKED, "The authentication failed because NTLM was blocked.", NT_CLASS_FAIL),
+
+	/* A password change the DC refused for the new password (dc_change_status_result: E=709). */
+	S(PASSWORD_RESTRICTION, "When trying to update a password, this status indicates that some password "
+	  "update rule has been violated. For example, the password might not meet length criteria.",
+	  NT_CLASS_FAIL),
+	S(ILL_FORMED_PASSWORD, "When trying to update a password, this return status indicates that the value "
+	  "provided for the new password contains values that are not allowed in passwords.", NT_CLASS_FAIL),
 };
 
 #define NUM (sizeof(table) / sizeof(table[0]))

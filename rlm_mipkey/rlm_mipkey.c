@@ -17,6 +17,8 @@ RCSID("$Id$")
 #include "backend.h"
 #include "mschapv2.h"
 #include "mobileip.h"
+#include "pairs.h"
+#include "password_change.h"
 
 #define MSCHAP2_RESPONSE_LEN	50	/* RFC 2548 2.3.2: ident, flags, peer challenge, reserved, NT-Response */
 #define MSCHAP2_PEER_CHALLENGE	2
@@ -210,8 +212,9 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 	/* Either attribute is enough: a half request is then logged as malformed by authenticate. */
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
-	if (!n_response && !(n_challenge && !fr_pair_find_by_num(request->packet->vps, PW_MSCHAP_RESPONSE,
-								  VENDORPEC_MICROSOFT, TAG_ANY))) {
+	if (!n_response && !mipkey_cpw_requested(request) &&
+	    !(n_challenge && !fr_pair_find_by_num(request->packet->vps, PW_MSCHAP_RESPONSE,
+						   VENDORPEC_MICROSOFT, TAG_ANY))) {
 		return RLM_MODULE_NOOP;
 	}
 
@@ -227,23 +230,12 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 
 static int add_reply_octets(REQUEST *request, unsigned int vendor, unsigned int attr, uint8_t const *data, size_t len)
 {
-	VALUE_PAIR *vp = fr_pair_afrom_num(request->reply, attr, vendor);
-
-	if (!vp) return -1;
-	fr_pair_value_memcpy(vp, data, len);
-	fr_pair_add(&request->reply->vps, vp);
-	return 0;
+	return pairs_add_octets(request->reply, &request->reply->vps, dict_attrbyvalue(attr, vendor), data, len) ? 0 : -1;
 }
 
 static int add_reply_integer(REQUEST *request, unsigned int vendor, unsigned int attr, uint32_t value)
 {
-	VALUE_PAIR *vp = fr_pair_afrom_num(request->reply, attr, vendor);
-
-	if (!vp) return -1;
-	vp->vp_integer = value;
-	vp->vp_length = 4;
-	fr_pair_add(&request->reply->vps, vp);
-	return 0;
+	return pairs_add_integer(request->reply, &request->reply->vps, dict_attrbyvalue(attr, vendor), value) ? 0 : -1;
 }
 
 /* RFC 2759 section 6 failure packet, as MS-CHAP-Error: ident, then "E=.. R=0 C=<challenge> V=3 M=..". */
@@ -427,6 +419,39 @@ done:
 	return rcode;
 }
 
+/*
+ * A password change (RFC 2759 section 7): the backend proves the old password, changes it,
+ * and answers for the new one as lookup() would. source: where k came from if the control
+ * list had it (then there is nothing to change: the password is not ours).
+ */
+static mipkey_result_t password_change(rlm_mipkey_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
+				       hash_names_t const *names, mipkey_cpw_t *cpw, char const *source, mipkey_key_t *key)
+{
+	int i;
+
+	if (source) {
+		OPENSSL_cleanse(key->key, sizeof(key->key));
+		RERROR("MS-CHAPv2 password change for \"%.*s\" refused: the password comes from %s, which "
+		       "rlm_mipkey cannot change", (int) auth->account_len, auth->account, source);
+		return MIPKEY_CHANGE_UNSUPPORTED;
+	}
+	if (!inst->backend || !inst->backend->change_password ||
+	    (inst->backend->password_change_enabled && !inst->backend->password_change_enabled(inst->backend_inst))) {
+		RERROR("MS-CHAPv2 password change for \"%.*s\" refused: backend = %s %s", (int) auth->account_len,
+		       auth->account, inst->backend_name,
+		       inst->backend && inst->backend->change_password ? "has password_change = no" :
+		       "cannot change passwords");
+		return MIPKEY_CHANGE_UNSUPPORTED;
+	}
+	RDEBUG2("MS-CHAPv2 password change for \"%.*s\" (MS-CHAP2-CPW)", (int) auth->account_len, auth->account);
+	for (i = 0; i < names->count && i < 2; i++) {
+		if (challenge_hash(auth->peer_challenge, auth->auth_challenge, names->name[i], names->len[i],
+				   cpw->challenge_hash[i]) < 0) return MIPKEY_BACKEND_DOWN;
+	}
+	cpw->n_challenge_hash = i;
+	return inst->backend->change_password(inst->backend_inst, request, auth, cpw, key);
+}
+
 static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 {
 	VALUE_PAIR		*challenge, *response, *name;
@@ -443,6 +468,19 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 	bool			mobile_ip;
 	int			rc, match;
 	rlm_rcode_t		rcode;
+	mipkey_cpw_t		*cpw = NULL;
+	uint8_t const		*auth_challenge, *peer_challenge, *nt_response;
+
+	/* A Change-Password carries its response in MS-CHAP2-CPW (password_change.c). */
+	if (mipkey_cpw_requested(request)) {
+		cpw = mipkey_cpw_read(request);
+		if (!cpw) return RLM_MODULE_INVALID;
+		ident = cpw->ident;
+		auth_challenge = cpw->auth_challenge;
+		peer_challenge = cpw->peer_challenge;
+		nt_response = cpw->nt_response;
+		goto have_response;
+	}
 
 	challenge = find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
 	response = find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
@@ -461,7 +499,12 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 		       response->vp_length, MSCHAP2_RESPONSE_LEN);
 		return RLM_MODULE_INVALID;
 	}
+	ident = response->vp_octets[0];
+	auth_challenge = challenge->vp_octets;
+	peer_challenge = response->vp_octets + MSCHAP2_PEER_CHALLENGE;
+	nt_response = response->vp_octets + MSCHAP2_NT_RESPONSE;
 
+have_response:
 	/* EAP-MSCHAPv2 passes the name from inside the EAP packet as MS-CHAP-User-Name. */
 	name = fr_pair_find_by_num(request->packet->vps, PW_MS_CHAP_USER_NAME, 0, TAG_ANY);
 	if (!name) name = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0, TAG_ANY);
@@ -470,7 +513,6 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 		return RLM_MODULE_INVALID;
 	}
 
-	ident = response->vp_octets[0];
 	memset(&auth, 0, sizeof(auth));
 	auth.as_sent = name->vp_strvalue;
 	auth.as_sent_len = name->vp_length;
@@ -485,9 +527,9 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 		RERROR("Malformed MS-CHAPv2 request: no account name in \"%.*s\"", (int) name->vp_length, name->vp_strvalue);
 		return RLM_MODULE_INVALID;
 	}
-	auth.auth_challenge = challenge->vp_octets;
-	auth.peer_challenge = response->vp_octets + MSCHAP2_PEER_CHALLENGE;
-	auth.nt_response = response->vp_octets + MSCHAP2_NT_RESPONSE;
+	auth.auth_challenge = auth_challenge;
+	auth.peer_challenge = peer_challenge;
+	auth.nt_response = nt_response;
 
 	mode = request_hash_mode(inst, request);
 	mobile_ip = inst->mobileip && mobileip_requested(request);
@@ -505,7 +547,9 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 		rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed", RLM_MODULE_REJECT);
 		goto done;
 	}
-	if (rc == 0) {
+	if (cpw) {
+		result = password_change(inst, request, &auth, &local_names, cpw, rc == 0 ? source : NULL, &key);
+	} else if (rc == 0) {
 		RDEBUG2("Using k from %s", source);
 		result = MIPKEY_OK;
 		key.kind = MIPKEY_KEY_NT_HASH;
@@ -524,6 +568,14 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 		/* Spend the same work as a real check, so an unknown user looks like a wrong password. */
 		memset(key.key, 0, sizeof(key.key));
 		verify_with_names(&auth, &local_names, key.key);
+		if (cpw) {	/* and the work of a password change check */
+			uint8_t	dummy[MSCHAPV2_HASH_LEN];
+			size_t	dummy_len;
+
+			(void) mschapv2_check_password_change(key.key, cpw->pw_block, cpw->encrypted_hash, dummy,
+							      &dummy_len);
+			OPENSSL_cleanse(dummy, sizeof(dummy));
+		}
 		REDEBUG("User \"%.*s\" unknown or without a usable key", (int) auth.account_len, auth.account);
 		rcode = reply_error(request, ident, auth.auth_challenge, 691, "Authentication failed", RLM_MODULE_REJECT);
 		goto done;
@@ -545,6 +597,17 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 
 	case MIPKEY_INVALID:
 		rcode = RLM_MODULE_INVALID;
+		goto done;
+
+	/* RFC 2759 section 6: 709 ERROR_CHANGING_PASSWORD */
+	case MIPKEY_CHANGE_UNSUPPORTED:
+		rcode = reply_error(request, ident, auth.auth_challenge, 709, "Password change is not supported",
+				    RLM_MODULE_REJECT);
+		goto done;
+
+	case MIPKEY_CHANGE_REFUSED:
+		rcode = reply_error(request, ident, auth.auth_challenge, 709, "Password change refused",
+				    RLM_MODULE_REJECT);
 		goto done;
 	}
 
@@ -594,6 +657,7 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 done:
 	OPENSSL_cleanse(&key, sizeof(key));
 	OPENSSL_cleanse(k2, sizeof(k2));
+	talloc_free(cpw);		/* wipes it */
 	return rcode;
 }
 

@@ -16,8 +16,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from radtest import (check, eapol, expect_accept, expect_error, finish, log_mark,  # noqa: E402
-                     log_since, mschap_attrs, octets, radclient, ref_for)
+import mschap_ref  # noqa: E402
+from radtest import (check, eapol, error_value, expect_accept, expect_error, finish, log_mark,  # noqa: E402
+                     log_since, mschap_attrs, octets, radclient, ref_for, success_value)
 
 T = os.environ["TRANSPORT"]
 DC_DIR = os.environ["DC_DIR"]
@@ -63,8 +64,15 @@ def ntlm_auth_helper_tests():
     """ntlm_auth only: nothing secret on the helper's command line, and fake helpers for faults."""
     cmdlines = open(os.path.join(HELPER_DIR, "cmdlines")).read()
     lines = [ln for ln in cmdlines.splitlines() if ln.strip()]
+    # Logins use ntlm-server-1, password changes ntlm-change-password-1.
     check(f"{T}: every ntlm_auth run was recorded by the wrapper ({len(lines)} runs)", True,
-          len(lines) >= 10 and all("--helper-protocol=ntlm-server-1" in ln for ln in lines))
+          len(lines) >= 10 and all("--helper-protocol=ntlm-server-1" in ln or
+                                   "--helper-protocol=ntlm-change-password-1" in ln for ln in lines))
+    check(f"{T}: the password changes ran ntlm_auth --helper-protocol=ntlm-change-password-1", len(CPW_SENT),
+          sum("--helper-protocol=ntlm-change-password-1" in ln for ln in lines))
+    blobs = [x for r in CPW_SENT for x in (r["pw_block"], r["encrypted_hash"], r["pw_block"][:64])]
+    check(f"{T}: no password-change blob of {len(CPW_SENT)} changes in /proc/PID/cmdline", [],
+          [x for x in blobs if x.lower() in cmdlines.lower()])
     secrets = []
     for r in SENT:
         secrets += [r["challenge_hash"], r["nt_response"], r["challenge"], r["ms_chap2_response"][-48:]]
@@ -207,6 +215,41 @@ expect_error(f"{T}: password must change, wrong password (691)", "pmustchange",
 # winbind's server has report_lockout = yes (647), ntlm_auth's has no (691, like a wrong password).
 expect_error(f"{T}: locked-out account, report_lockout = {'yes' if T == 'winbind' else 'no'}", "locked1",
              ref_for("locked1", "clientPass"), "Access-Reject", 647 if T == "winbind" else 691)
+
+# Password change after E=648 (RFC 2759 section 7): the blobs computed by mschap_ref.py, the DC
+# checks the old password and applies its policy (no complexity, no history, no minimum age).
+CPW_USER = "pwchange1" if T == "winbind" else "pwchange2"
+NEW_PW = f"Changed-{T}-9!"
+
+
+def cpw_attrs(user, r):
+    return ([("User-Name", f'"{user}"'), ("MS-CHAP-Challenge", "0x" + r["challenge"]),
+             ("MS-CHAP2-CPW", "0x" + r["ms_chap2_cpw"])] +
+            [("MS-CHAP-NT-Enc-PW", "0x" + c) for c in r["ms_chap_nt_enc_pw"]])
+
+
+CPW_SENT = []
+
+
+def cpw_ref(user, old, new):
+    r = mschap_ref.change_password(user, old, new, os.urandom(16), os.urandom(16), ident=0x2a)
+    CPW_SENT.append(r)
+    return r
+
+
+expect_error(f"{T}: {CPW_USER} must change, right password", CPW_USER, ref_for(CPW_USER, "clientPass"),
+             "Access-Reject", 648)
+code, reply = radclient(cpw_attrs(CPW_USER, cpw_ref(CPW_USER, "wrongOld-1", NEW_PW)))
+check(f"{T}: change with a wrong old password: Access-Reject", "Access-Reject", code)
+check(f"{T}: change with a wrong old password: E=691", "E=691", error_value(reply).split(" ")[0])
+r = cpw_ref(CPW_USER, "clientPass", NEW_PW)
+code, reply = radclient(cpw_attrs(CPW_USER, r), timeout=10)
+check(f"{T}: {CPW_USER} changes the password: Access-Accept", "Access-Accept", code)
+check(f"{T}: change: MS-CHAP2-Success from the new password", success_value(r), octets(reply, "MS-CHAP2-Success"))
+check(f"{T}: change: MS-MPPE-Send-Key of the new password", r["mppe_send_key"], octets(reply, "MS-MPPE-Send-Key"))
+expect_accept(f"{T}: {CPW_USER} logs in with the new password", CPW_USER, ref_for(CPW_USER, NEW_PW))
+expect_error(f"{T}: {CPW_USER}'s old password no longer works", CPW_USER, ref_for(CPW_USER, "clientPass"),
+             "Access-Reject", 691)
 
 BADPWD_PY = """
 import sys, ldb

@@ -19,6 +19,9 @@ PORT=${DC_RADIUS_PORT:-38950}
 SECRET=${RADIUS_SECRET:-mipkey-dc-secret}
 WORK=$(mktemp -d /tmp/mdc.XXXXXX)	# short: Unix socket paths live under it
 failed=0
+# The password-change tests need the DC's samr pipe (the "rpc" service, in a private network
+# namespace: no port on the host). Exported: test_dc.py restarts the DC the same way.
+export SAMBA_DC_RPC=1
 host_before=$(dc_host_state)
 
 cleanup() {

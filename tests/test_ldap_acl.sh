@@ -173,6 +173,69 @@ else
     fail mallory-escaped-filter-one-entry "expected 1 entry with uid m*llory(x)\\y got rc=$rc entries=$n: $out"
 fi
 
+# Password change (rlm_mipkey ldap { password_change = yes }): cn=radius may write exactly
+# the NT hash, the LM hash and the expiry times; nobody else may write them.
+modify() {   # modify [bind options] -- LDIF ; prints ldapmodify's exit status
+    local opts=()
+    while [[ $1 != -- ]]; do opts+=("$1"); shift; done
+    shift
+    printf '%s\n' "$1" | ldapmodify -x -o nettimeout=5 -H "$URI" "${opts[@]}" >/dev/null 2>&1
+    echo $?
+}
+GRACE="uid=grace,$PEOPLE"
+GRACE_HASH=$(nt_hash graceOld-1)
+NEW_HASH=$(nt_hash 'graceNew-2')
+# slapd refuses anonymous writes before the ACL (8 strongerAuthRequired); the ACL's "by *"
+# clauses give any other bound DN no write access either.
+check anon-cannot-write-nthash 8 "$(modify -- "dn: $GRACE
+changetype: modify
+replace: sambaNTPassword
+sambaNTPassword: $NEW_HASH")"
+check anon-cannot-write-pwdlastset 8 "$(modify -- "dn: $GRACE
+changetype: modify
+replace: sambaPwdLastSet
+sambaPwdLastSet: 1")"
+check radius-cannot-write-acct-flags 50 "$(modify -D "$RADIUS_DN" -w "$RADIUS_PW" -- "dn: $GRACE
+changetype: modify
+replace: sambaAcctFlags
+sambaAcctFlags: [U          ]")"
+check radius-cannot-write-cn 50 "$(modify -D "$RADIUS_DN" -w "$RADIUS_PW" -- "dn: $GRACE
+changetype: modify
+replace: cn
+cn: Mallory")"
+check radius-cannot-write-aaa-key 50 "$(modify -D "$RADIUS_DN" -w "$RADIUS_PW" -- "dn: uid=alice,$PEOPLE
+changetype: modify
+replace: mipkeyAAAKey
+mipkeyAAAKey: 00")"
+check radius-nthash-unchanged-after-refusals "$GRACE_HASH" \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=grace)' sambaNTPassword)"
+# What the module's change does: one modify, old hash value out, new in, times, LM hash removed.
+check radius-writes-password-change 0 "$(modify -D "$RADIUS_DN" -w "$RADIUS_PW" -- "dn: $GRACE
+changetype: modify
+delete: sambaNTPassword
+sambaNTPassword: $GRACE_HASH
+-
+add: sambaNTPassword
+sambaNTPassword: $NEW_HASH
+-
+replace: sambaPwdLastSet
+sambaPwdLastSet: 1700000000
+-
+replace: sambaPwdMustChange
+-
+replace: sambaLMPassword
+-")"
+check radius-wrote-new-nthash "$NEW_HASH" \
+    "$(ldap_attr -D "$RADIUS_DN" -w "$RADIUS_PW" -- '(uid=grace)' sambaNTPassword)"
+check anon-reads-new-pwdlastset 1700000000 "$(ldap_attr -- '(uid=grace)' sambaPwdLastSet)"
+check radius-stale-old-hash-delete-fails-rc16 16 "$(modify -D "$RADIUS_DN" -w "$RADIUS_PW" -- "dn: $GRACE
+changetype: modify
+delete: sambaNTPassword
+sambaNTPassword: $GRACE_HASH
+-
+add: sambaNTPassword
+sambaNTPassword: $NEW_HASH")"
+
 if [[ $FAILED -gt 0 ]]; then
     echo "$FAILED check(s) FAILED"
     exit 1

@@ -27,6 +27,7 @@
 
 #include "mipkey-client.h"
 #include "mip_ext.h"
+#include "pairs.h"
 
 static TALLOC_CTX	*ha_ctx;
 static RADIUS_PACKET	*ha_request;
@@ -130,50 +131,48 @@ static int read_rrq(uint8_t const *buf, size_t len, ha_rrq_t *r, mc_ha_t *ha)
 
 /* --- Access-Request --------------------------------------------------------------------------- */
 
-static VALUE_PAIR *add_vp(RADIUS_PACKET *packet, char const *name, mc_ha_t *ha)
+/* The attribute by name, or a local error naming it. */
+static DICT_ATTR const *request_da(char const *name, mc_ha_t *ha)
 {
-	DICT_ATTR const	*da = dict_attrbyname(name);
-	VALUE_PAIR	*vp;
+	DICT_ATTR const *da = dict_attrbyname(name);
 
-	if (!da) {
-		local_error(ha, "attribute %s is not in the dictionaries (is dictionary.mipkey loaded?)", name);
-		return NULL;
-	}
-	vp = fr_pair_afrom_da(packet, da);
-	if (!vp) {
-		local_error(ha, "out of memory");
-		return NULL;
-	}
-	fr_pair_add(&packet->vps, vp);
-	return vp;
+	if (!da) local_error(ha, "attribute %s is not in the dictionaries (is dictionary.mipkey loaded?)", name);
+	return da;
 }
 
 static int add_octets(RADIUS_PACKET *p, char const *name, uint8_t const *data, size_t len, mc_ha_t *ha)
 {
-	VALUE_PAIR *vp = add_vp(p, name, ha);
+	DICT_ATTR const *da = request_da(name, ha);
 
-	if (!vp) return -1;
-	fr_pair_value_memcpy(vp, data, len);
+	if (!da) return -1;
+	if (!pairs_add_octets(p, &p->vps, da, data, len)) {
+		local_error(ha, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
 static int add_integer(RADIUS_PACKET *p, char const *name, uint32_t value, mc_ha_t *ha)
 {
-	VALUE_PAIR *vp = add_vp(p, name, ha);
+	DICT_ATTR const *da = request_da(name, ha);
 
-	if (!vp) return -1;
-	vp->vp_integer = value;
-	vp->vp_length = 4;
+	if (!da) return -1;
+	if (!pairs_add_integer(p, &p->vps, da, value)) {
+		local_error(ha, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
 static int add_ipaddr(RADIUS_PACKET *p, char const *name, uint8_t const addr[4], mc_ha_t *ha)
 {
-	VALUE_PAIR *vp = add_vp(p, name, ha);
+	DICT_ATTR const *da = request_da(name, ha);
 
-	if (!vp) return -1;
-	memcpy(&vp->vp_ipaddr, addr, 4);
-	vp->vp_length = 4;
+	if (!da) return -1;
+	if (!pairs_add_ipaddr(p, &p->vps, da, addr)) {
+		local_error(ha, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -185,13 +184,16 @@ static bool addr_is_zero(uint8_t const a[4])
 static int build_request(mc_options_t const *opt, RADIUS_PACKET *p, ha_rrq_t const *r, uint8_t const *rrq,
 			 size_t rrq_len, mc_ha_t *ha)
 {
-	VALUE_PAIR	*vp;
+	DICT_ATTR const	*da;
 	uint8_t		resp[2 + MSCHAPV2_CHALLENGE_LEN + 8 + MSCHAPV2_NT_RESPONSE_LEN];
 	uint8_t		zero16[16] = { 0 };
 
-	vp = add_vp(p, "User-Name", ha);
-	if (!vp) return -1;
-	fr_pair_value_bstrncpy(vp, r->user_name, strlen(r->user_name));
+	da = request_da("User-Name", ha);
+	if (!da) return -1;
+	if (!pairs_add_string(p, &p->vps, da, r->user_name, strlen(r->user_name))) {
+		local_error(ha, "out of memory");
+		return -1;
+	}
 
 	/* RFC 2548 2.3.2 MS-CHAP2-Response: Ident, Flags, Peer-Challenge, Reserved(8), Response. */
 	if (RAND_bytes(&ha->mschap_ident, 1) != 1) return local_error(ha, "RAND_bytes failed"), -1;

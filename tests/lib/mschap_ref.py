@@ -9,8 +9,12 @@ Implements, from the RFC texts:
   * RFC 3079 (MPPE keys): GetMasterKey, GetAsymmetricStartKey;
   * RFC 2548 (MS-MPPE-Send-Key / MS-MPPE-Recv-Key attribute encryption):
     mppe_key_encrypt / mppe_key_decrypt.
+  * RFC 2759 sections 7 and 8.9-8.13 (password change): the client side,
+    NewPasswordEncryptedWithOldNtPasswordHash (RC4) and
+    OldNtPasswordHashEncryptedWithNewNtPasswordHash (DES), and the RFC 2548
+    MS-CHAP2-CPW / MS-CHAP-NT-Enc-PW attribute values that carry them.
 
-Standard library only.  MD4 and single DES are not available from Python's
+Standard library only.  MD4, single DES and RC4 are not available from Python's
 hashlib with OpenSSL 3, so they are computed by the `openssl` command-line
 tool with the legacy provider.  SHA-1 and MD5 come from hashlib.
 
@@ -19,6 +23,10 @@ CLI:
                 [--hash-user NAME] [--challenge HEX] [--peer-challenge HEX]
                 [--ident N]
       prints a JSON object (all binary values as upper-case hex).
+  mschap_ref.py --user NAME --password OLD --new-password NEW [--challenge HEX]
+                [--peer-challenge HEX] [--ident N] [--fill HEX]
+      a Change-Password (RFC 2759 section 7) as JSON: the MS-CHAP2-CPW value, the
+      MS-CHAP-NT-Enc-PW chunks, and the Success values for the new password.
   mschap_ref.py --selftest
       checks the RFC 2759 section 9.2 and RFC 3079 section 3.5.3 vectors.
 """
@@ -109,6 +117,14 @@ def des_encrypt(clear8, key7):
     return out
 
 
+def rc4(data, key):
+    """RFC 2759 8.11 Rc4Encrypt (its own inverse)."""
+    out = _openssl(["enc", "-rc4", "-e", "-nosalt", "-K", key.hex()] + LEGACY, data)
+    if len(out) != len(data):
+        raise RuntimeError("unexpected RC4 output length %d" % len(out))
+    return out
+
+
 # --------------------------------------------------------------------------
 # RFC 2759
 # --------------------------------------------------------------------------
@@ -162,6 +178,77 @@ def generate_authenticator_response_from_hash(password_hash, nt_response,
     ch = challenge_hash(peer_challenge, authenticator_challenge, user_name)
     digest = sha1(digest, ch, MAGIC_2759_2)
     return "S=" + digest.hex().upper()
+
+
+# --------------------------------------------------------------------------
+# RFC 2759 sections 7 and 8.9-8.13: password change, client side
+# --------------------------------------------------------------------------
+
+def encrypt_pw_block_with_password_hash(password, password_hash, fill=None):
+    """8.10: the 516-octet block, password (str) at the END of the 512-octet field,
+    its length in octets in the last 4 (little-endian), RC4 under password_hash.
+    fill: the 512 - len octets before the password (default: random), for fixed vectors."""
+    pw = password.encode("utf-16-le") if isinstance(password, str) else password
+    if len(pw) > 512:
+        raise ValueError("password longer than 256 UTF-16 units")
+    if fill is None:
+        fill = os.urandom(512 - len(pw))
+    fill = fill[:512 - len(pw)]
+    if len(fill) != 512 - len(pw):
+        raise ValueError("fill too short")
+    clear = fill + pw + len(pw).to_bytes(4, "little")
+    return rc4(clear, password_hash)
+
+
+def new_password_encrypted_with_old_nt_password_hash(new_password, old_password, fill=None):
+    """8.9"""
+    return encrypt_pw_block_with_password_hash(new_password, nt_password_hash(old_password), fill)
+
+
+def nt_password_hash_encrypted_with_block(password_hash, block):
+    """8.13"""
+    return des_encrypt(password_hash[:8], block[:7]) + des_encrypt(password_hash[8:16], block[7:14])
+
+
+def old_nt_password_hash_encrypted_with_new_nt_password_hash(new_password, old_password):
+    """8.12"""
+    return nt_password_hash_encrypted_with_block(nt_password_hash(old_password),
+                                                 nt_password_hash(new_password))
+
+
+def nt_enc_pw_chunks(pw_block, ident, chunk=243):
+    """RFC 2548 MS-CHAP-NT-Enc-PW values: code 6, ident, 2-octet sequence number
+    (network order, from 1), then the next piece of the 516-octet block."""
+    out = []
+    for i in range(0, len(pw_block), chunk):
+        out.append(bytes([6, ident & 0xFF]) + (i // chunk + 1).to_bytes(2, "big") + pw_block[i:i + chunk])
+    return out
+
+
+def change_password(user, old_password, new_password, authenticator_challenge, peer_challenge,
+                    hash_user=None, ident=1, fill=None):
+    """A whole Change-Password: what the peer sends and what the server must answer."""
+    if hash_user is None:
+        hash_user = strip_user(user)
+    pw_block = new_password_encrypted_with_old_nt_password_hash(new_password, old_password, fill)
+    enc_hash = old_nt_password_hash_encrypted_with_new_nt_password_hash(new_password, old_password)
+    r = compute(user, authenticator_challenge, peer_challenge, password=new_password,
+                hash_user=hash_user, ident=ident)
+    ntr = bytes.fromhex(r["nt_response"])
+    # RFC 2548 MS-CHAP2-CPW: Code 7, Ident, Encrypted-Hash(16), Peer-Challenge(16),
+    # Reserved(8), NT-Response(24), Flags(2) = 68 octets
+    cpw = bytes([7, ident & 0xFF]) + enc_hash + peer_challenge + b"\x00" * 8 + ntr + b"\x00\x00"
+    assert len(cpw) == 68
+    h = lambda b: b.hex().upper()  # noqa: E731
+    r.update({
+        "old_nt_hash": h(nt_password_hash(old_password)),
+        "new_nt_hash": h(nt_password_hash(new_password)),
+        "pw_block": h(pw_block),
+        "encrypted_hash": h(enc_hash),
+        "ms_chap2_cpw": h(cpw),
+        "ms_chap_nt_enc_pw": [h(c) for c in nt_enc_pw_chunks(pw_block, ident)],
+    })
+    return r
 
 
 # --------------------------------------------------------------------------
@@ -364,6 +451,24 @@ def selftest():
     c1 = bytes(x ^ y for x, y in zip(bytes([16]) + key[:15], b1))
     check("MPPE first cipher block", enc[2:18], c1.hex().upper())
 
+    # Password change: the block decrypts (RC4 is its own inverse) to the layout of 8.10
+    blk = new_password_encrypted_with_old_nt_password_hash("newPass", "clientPass", fill=b"\xAA" * 498)
+    clear = rc4(blk, k)
+    check("8.10 block: fill, UTF-16LE password, little-endian length",
+          clear, ("AA" * 498 + "newPass".encode("utf-16-le").hex() + "0E000000").upper())
+    # RC4 against the first keystream octets of RFC 6229 (key 0102..10, 128 bits)
+    check("RC4 RFC 6229 key 0x0102..10 keystream",
+          rc4(b"\x00" * 16, bytes(range(1, 17))), "9AC7CC9A609D1EF7B2932899CDE41B97")
+    # 8.13: each half is DesEncrypt of 8 octets of the hash under 7 octets of the block
+    eh = old_nt_password_hash_encrypted_with_new_nt_password_hash("newPass", "clientPass")
+    nk = nt_password_hash("newPass")
+    check("8.13 first half", eh[:8], des_encrypt(k[:8], nk[:7]).hex().upper())
+    check("8.13 second half", eh[8:], des_encrypt(k[8:], nk[7:14]).hex().upper())
+    chunks = nt_enc_pw_chunks(blk, 5)
+    check("NT-Enc-PW chunks 243+243+30 with code, ident, sequence",
+          [c[:4].hex().upper() + "/%d" % len(c) for c in chunks],
+          ["06050001/247", "06050002/247", "06050003/34"])
+
     print("SELFTEST %s" % ("PASS" if ok else "FAIL"))
     return 0 if ok else 1
 
@@ -396,6 +501,9 @@ def main(argv=None):
     p.add_argument("--challenge", type=_hex(16), help="authenticator challenge (default: random)")
     p.add_argument("--peer-challenge", type=_hex(16), help="peer challenge (default: random)")
     p.add_argument("--ident", type=int, default=1, help="MS-CHAP2-Response Ident byte (default 1)")
+    p.add_argument("--new-password", help="make a Change-Password from --password (old) to this")
+    p.add_argument("--fill", type=_hex(None), help="with --new-password: the octets before the new password "
+                   "in the 516-octet block (default random)")
     p.add_argument("--mppe-decrypt", type=_hex(None), metavar="HEX",
                    help="decrypt an MS-MPPE-Send/Recv-Key attribute value (Salt+String); "
                         "needs --secret and --request-authenticator")
@@ -415,6 +523,15 @@ def main(argv=None):
         p.error("need --user and one of --password / --nt-hash (or --selftest)")
     if not 0 <= a.ident <= 255:
         p.error("--ident must be 0..255")
+    if a.new_password is not None:
+        if a.password is None:
+            p.error("--new-password needs --password (the old one)")
+        r = change_password(a.user, a.password, a.new_password,
+                            a.challenge if a.challenge is not None else os.urandom(16),
+                            a.peer_challenge if a.peer_challenge is not None else os.urandom(16),
+                            hash_user=a.hash_user, ident=a.ident, fill=a.fill)
+        print(json.dumps(r, indent=2, ensure_ascii=False))
+        return 0
     r = compute(a.user,
                 a.challenge if a.challenge is not None else os.urandom(16),
                 a.peer_challenge if a.peer_challenge is not None else os.urandom(16),

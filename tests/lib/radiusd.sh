@@ -96,13 +96,20 @@ radiusd_setup() {
 
     sed -e "s|@DIR@|$dir|g" -e "s|@LIBDIR@|$RADIUSD_MODULE_DIR|g" -e "s|@SECRET@|$secret|g" \
         "$RADIUSD_REPO_ROOT/tests/raddb/radiusd.conf.in" >"$dir/raddb/radiusd.conf" || return 1
-    cp "$RADIUSD_REPO_ROOT/tests/raddb/eap.in" "$dir/raddb/mods-enabled/eap" || return 1
+    # The shipped eap instance of the mipkey sites, with the test certificates.
+    sed -e "s|^\(\s*private_key_file = \).*|\1\${certdir}/server.key|" \
+        -e "s|^\(\s*certificate_file = \).*|\1\${certdir}/server.pem|" \
+        -e "s|^\(\s*ca_file = \).*|\1\${certdir}/ca.pem|" \
+        "$RADIUSD_REPO_ROOT/raddb/mods-available/mipkey_eap" >"$dir/raddb/mods-enabled/mipkey_eap" || return 1
+    grep -q 'certificate_file = ${certdir}/server.pem' "$dir/raddb/mods-enabled/mipkey_eap" ||
+        { _radiusd_err "could not point mods-available/mipkey_eap at the test certificates"; return 1; }
     sed -e "s|^\(\s*server = \)\"ldap://127.0.0.1:389\"|\1\"ldap://127.0.0.1:$ldap_port\"|" \
         -e "s|^\(\s*retry_delay = \).*|\11|" \
+        -e "s|^\(\s*password_change = \)no|\1yes|" \
         "$RADIUSD_REPO_ROOT/raddb/mods-available/mipkey" >"$dir/raddb/mods-enabled/mipkey" || return 1
     grep -q "ldap://127.0.0.1:$ldap_port" "$dir/raddb/mods-enabled/mipkey" ||
         { _radiusd_err "could not point mods-available/mipkey at the test LDAP"; return 1; }
-    sed -e "s|^\(\s*ipaddr = \)\*|\1127.0.0.1|" -e "s|^\(\s*port = \)1812|\1$port|" \
+    sed -e "s|^\(\s*ipaddr = \)\*|\1127.0.0.1|" -e "s|^\(\s*port = \)1645|\1$port|" \
         "$RADIUSD_REPO_ROOT/raddb/sites-available/mipkey" >"$dir/raddb/sites-enabled/mipkey" || return 1
     grep -q "port = $port" "$dir/raddb/sites-enabled/mipkey" ||
         { _radiusd_err "could not set the listen port"; return 1; }
@@ -125,6 +132,10 @@ radiusd_setup() {
         >"$dir/raddb/mods-enabled/mipkey_aaa" || return 1
     sed -e "s|@PORT@|$((port + 3))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-aaa.in" \
         >"$dir/raddb/sites-enabled/mipkey-aaa" || return 1
+    # Test-only EAP-MSCHAPv2 site four ports up (send_error = yes: password change over EAP).
+    cp "$RADIUSD_REPO_ROOT/tests/raddb/mod-eap-cpw.in" "$dir/raddb/mods-enabled/eap_cpw" || return 1
+    sed -e "s|@PORT@|$((port + 4))|" "$RADIUSD_REPO_ROOT/tests/raddb/site-eap-cpw.in" \
+        >"$dir/raddb/sites-enabled/mipkey-eap-cpw" || return 1
     _radiusd_certs "$dir" || return 1
     echo "$port" >"$dir/run/port"
     echo "$secret" >"$dir/run/secret"

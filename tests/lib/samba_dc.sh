@@ -24,6 +24,8 @@
 #                             and pwdLastSet 3 days ago -> NT_STATUS_PASSWORD_EXPIRED
 #   pmustchange  clientPass   "must change at next logon" (pwdLastSet=0)
 #                             -> NT_STATUS_PASSWORD_MUST_CHANGE
+#   pwchange1    clientPass   like pmustchange; tests/test_dc.py changes its password
+#   pwchange2    clientPass   (MS-CHAP2-CPW) through winbind (1) and ntlm_auth (2)
 #   disabled1    clientPass   disabled -> NT_STATUS_ACCOUNT_DISABLED
 #   carol        clientPass   normal, but a PSO with lockout threshold 1000, so that Samba
 #                             counts her bad passwords (badPwdCount; the domain has no lockout)
@@ -63,6 +65,12 @@ SAMBA_DC_HOST=dc1
 SAMBA_DC_ADMIN_PASS='Mipkey-Fixture-Admin-1'
 SAMBA_DC_PYTHON=${SAMBA_DC_PYTHON:-/usr/bin/python3}
 SAMBA_DC_NETNS=${SAMBA_DC_NETNS:-0}
+# SAMBA_DC_RPC=1 (before dc_provision and dc_start): also the "rpc" service, whose samr pipe
+# winbindd needs to change a password (wbcChangeUserPasswordEx, ntlm_auth
+# --helper-protocol=ntlm-change-password-1). It listens on TCP too, so the DC then always
+# gets a private network namespace (as with SAMBA_DC_NETNS=1): still no port on the host.
+SAMBA_DC_RPC=${SAMBA_DC_RPC:-0}
+_dc_services() { if [[ $SAMBA_DC_RPC == 1 ]]; then echo "winbindd, rpc"; else echo winbindd; fi; }
 
 _dc_err() { echo "samba_dc.sh: $*" >&2; }
 
@@ -72,7 +80,8 @@ _dc_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # dc_password USER : the fixture password of USER.
 dc_password() {
     case $1 in
-        alice|carol|pexpired|pmustchange|disabled1|locked1) printf '%s\n' 'clientPass' ;;
+        alice|carol|pexpired|pmustchange|pwchange1|pwchange2|disabled1|locked1) printf '%s
+' 'clientPass' ;;
         bob) printf '%s\n' 'Grüße-密码' ;;
         Administrator) printf '%s\n' "$SAMBA_DC_ADMIN_PASS" ;;
         *) _dc_err "no fixture user '$1'"; return 1 ;;
@@ -157,7 +166,7 @@ dc_provision() {
     local -a opts=(
         --option="interfaces=lo"
         --option="bind interfaces only=yes"
-        --option="server services=winbindd"
+        --option="server services=$(_dc_services)"
         --option="ntlm auth=mschapv2-and-ntlmv2-only"
         --option="pid directory=$dir/run"
         --option="ncalrpc dir=$dir/run/ncalrpc"
@@ -191,7 +200,7 @@ dc_provision() {
     for want in "lock directory = $dir" "state directory = $dir/state" \
             "cache directory = $dir/cache" "private dir = $dir/private" \
             "pid directory = $dir/run" "winbindd socket directory = $dir/run/winbindd" \
-            "ntlm auth = mschapv2-and-ntlmv2-only" "server services = winbindd" \
+            "ntlm auth = mschapv2-and-ntlmv2-only" "server services = $(_dc_services)" \
             "load printers = no"; do
         grep -qxF "	$want" "$dir/etc/smb.conf" ||
             { _dc_err "smb.conf lacks '$want'"; return 1; }
@@ -241,11 +250,13 @@ users = [
     ("bob", "Gr\u00fc\u00dfe-\u5bc6\u7801"),
     ("pexpired", "clientPass"),
     ("pmustchange", "clientPass"),
+    ("pwchange1", "clientPass"),
+    ("pwchange2", "clientPass"),
     ("disabled1", "clientPass"),
     ("locked1", "clientPass"),
 ]
 for name, pw in users:
-    db.newuser(name, pw, force_password_change_at_next_login_req=(name == "pmustchange"))
+    db.newuser(name, pw, force_password_change_at_next_login_req=(name in ("pmustchange", "pwchange1", "pwchange2")))
     print("user %s created" % name)
 db.disable_account("(&(objectClass=user)(sAMAccountName=disabled1))")
 print("user disabled1 disabled")
@@ -372,7 +383,7 @@ dc_start() {
         _dc_err "the DC for $dir is already running (pid $old)"; return 1
     fi
     local target=/run/samba unshare_ns=(-m) setup=""
-    if [[ $SAMBA_DC_NETNS == 1 ]]; then
+    if [[ $SAMBA_DC_NETNS == 1 || $SAMBA_DC_RPC == 1 ]]; then
         unshare_ns+=(-n)
         setup="ip link set lo up && "
         : >"$dir/run/dc.netns"

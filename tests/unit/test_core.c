@@ -202,49 +202,36 @@ static void test_utf16(void)
 	check_int("utf8_to_utf16le exact output size", 4, utf8_to_utf16le(out, 4, "ab", 2));
 }
 
-static void test_username(void)
+/* Both ChallengeHash names: the seed's (domain and realm go) and RFC 2759 8.2's (only a
+ * prepended domain goes; a realm stays). */
+static void test_usernames(void)
 {
 	static struct {
-		char const *in, *out, *name;
+		char const *in, *seed, *rfc2759;
 	} const cases[] = {
-		{ "User", "User", "mschapv2_hash_username plain \"User\"" },
-		{ "DOMAIN\\User", "User", "mschapv2_hash_username strips \"DOMAIN\\\\\"" },
-		{ "User@realm.example", "User", "mschapv2_hash_username strips \"@realm.example\"" },
-		{ "DOM\\u@r", "u", "mschapv2_hash_username strips domain and realm \"DOM\\\\u@r\"" },
-		{ "a@b@realm", "a@b", "mschapv2_hash_username strips only after last '@'" },
-		{ "", "", "mschapv2_hash_username empty" },
+		{ "User", "User", "User" },
+		{ "DOMAIN\\User", "User", "User" },
+		{ "User@realm.example", "User", "User@realm.example" },
+		{ "DOM\\u@r", "u", "u@r" },
+		{ "a@b@realm", "a@b", "a@b@realm" },
+		{ "a\\b\\c", "b\\c", "b\\c" },
+		{ "DOM\\", "", "" },
+		{ "", "", "" },
 	};
-	size_t i;
+	char	name[128];
+	size_t	i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t		olen = 12345;
 		char const	*o = mschapv2_hash_username(cases[i].in, strlen(cases[i].in), &olen);
 
-		check_str(cases[i].name, cases[i].out, strlen(cases[i].out), o, olen);
-	}
-}
-
-/* RFC 2759 8.2: only a prepended domain goes; a realm stays. */
-static void test_rfc2759_username(void)
-{
-	static struct {
-		char const *in, *out, *name;
-	} const cases[] = {
-		{ "User", "User", "mschapv2_rfc2759_username plain \"User\"" },
-		{ "DOMAIN\\User", "User", "mschapv2_rfc2759_username strips \"DOMAIN\\\\\"" },
-		{ "User@realm.example", "User@realm.example", "mschapv2_rfc2759_username keeps \"@realm.example\"" },
-		{ "DOM\\u@r", "u@r", "mschapv2_rfc2759_username strips the domain only in \"DOM\\\\u@r\"" },
-		{ "a\\b\\c", "b\\c", "mschapv2_rfc2759_username strips up to the first '\\'" },
-		{ "DOM\\", "", "mschapv2_rfc2759_username \"DOM\\\\\" leaves nothing" },
-		{ "", "", "mschapv2_rfc2759_username empty" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t		olen = 12345;
-		char const	*o = mschapv2_rfc2759_username(cases[i].in, strlen(cases[i].in), &olen);
-
-		check_str(cases[i].name, cases[i].out, strlen(cases[i].out), o, olen);
+		snprintf(name, sizeof(name), "mschapv2_hash_username \"%s\" -> \"%s\"", cases[i].in, cases[i].seed);
+		check_str(name, cases[i].seed, strlen(cases[i].seed), o, olen);
+		olen = 12345;
+		o = mschapv2_rfc2759_username(cases[i].in, strlen(cases[i].in), &olen);
+		snprintf(name, sizeof(name), "mschapv2_rfc2759_username \"%s\" -> \"%s\"", cases[i].in,
+			 cases[i].rfc2759);
+		check_str(name, cases[i].rfc2759, strlen(cases[i].rfc2759), o, olen);
 	}
 }
 
@@ -317,6 +304,154 @@ static void test_rfc4515(void)
 	check_int("rfc4515_check_filter_template trailing % rejected", -1, rfc4515_check_filter_template("(uid=%", &err));
 }
 
+/*
+ *	Password change, RFC 2759 sections 7 and 8.9-8.13. The vectors were made by
+ *	tests/lib/mschap_ref.py (Python, RC4/DES/MD4 from the openssl command), old password
+ *	"clientPass" (k = 44EB...), the octets before the new password (i * 7 + 3) & 0xff.
+ */
+static char const cpw_block[] =
+	"91E8DAF7ACDFDD20134EB2D8376F528CB07C3B9AE8E517119646350E2B8EAFA7A3C11936B31D56DE70854DC83751003E"
+	"5641424D2E3B40BD748292EA64DF32B345D3CD0C4A512F7F4EFB86ABCDB7023F1330952FCF3739E4B441DCE011CCF3ED"
+	"ACA43DC2CE3080CBE93C1B41177AC41B9AC469F532C4DAAA973569F7F8159284670608970118B4C8386D99AD73819048"
+	"0FF604DE77206A3C0C47229BD580607F69617F71D2E2F947B2EA42ECD54EE556D66977C377C6EBD80E2D5B0B224C5E30"
+	"C75A602E0429F821827B4EE68F746B5D655DE2A8F9D739611B36BE04A24E3E1B67404C1D9C4E93CC7558D5B7B45A822B"
+	"3CE94C1A02664C92DFA33079CB8F07F5A92BC520C7B0322B51301264DE943B618656F2860FAD1748578A7719235E94C7"
+	"00CD7C8D2C3FFB7365DE1AF0747360C979208790057AFD23BE56793FA966AC0D9863FA668F89A754FEB8FEF3ADCEF8A2"
+	"5456AACBA9ADB2E66C80EFF5626E2D539086EF8B70F30D24D012CB6613C855C0FFD2DF5C72C0358FD225781211267320"
+	"AD2728E9907D6B14ADF9772275284257DA638AC8E8F523C2BDB48FD0C79BDE18E47CED9A55F9EB4823AA0EB734027510"
+	"A916F8D79A0B94357F6AB66B904EDF9B9335484111EAAE7FB1B2C2B49FBF903B0E48BD6A0EAEA844D94BF30EF97FA669"
+	"C631D19B9782F5EB88D8D03A42ECB52CB62265DF35EC467F7D18E27FBC9DFB86AC343A7C";
+/* new password "Neu-P\u00e4sswort-\U0001F600" as UTF-16LE (the emoji a surrogate pair) */
+static char const cpw_new_utf16[] = "4E00650075002D005000E4007300730077006F00720074002D003DD800DE";
+static char const cpw_block_256[] =	/* 200 "x" and 56 "\u00e9": the whole 512-octet field */
+	"EAE2B3EFCBF98814500C838818314FE0BB06C2121F73F2B545F4F4CE9440027B382B90CE341B23CA13A71CF8786F3D72"
+	"7D1B5B25394D45398710734ABB71FF0FFE1964D4EDB7BA8BCDF9F7BBA2A95F13580AAC67F8611C80A733DD60EE421E71"
+	"770EF47A09F6351F4ADE8AB19884B917F1DE30DD65F29FEEA4674897E77B9FF89C8CE10FE6BE617CFBAF287DDC5F0DA4"
+	"840C7DD600360F185F7563DBEACE4D23720B7609D5640CD35148935C1AF0589A7DB3EE2BE0306EDC7D3F3A2B7D62130C"
+	"FC104976234FED5581F9BF7660EAB6F1AEE75B604E019C8588C43F04DD4053073C6A0525DB08A698563AC4C7BB247FA7"
+	"D77395B2D5D089566C71919954618A09D221AC38A096671F12722334F1CA260D8D2C0B0EF83BF2EC8438B6D99C90391B"
+	"9B27F575AB398E6706FC4BC03B4D5D85527A9EF8120CF8A74DC4989F76C861B123A953BE286F32A07DBA8FE3C2D0A58E"
+	"1F6C93839EFB97827FF2EE759DE0C0CF4B2C2633B735B8F073F05A969C3628CC94C8867425F670CBE17759720E487E5C"
+	"56ADC17177DBBEA06E3BC6F2DAF6DFBBC09962C00EE3D7E67F865F9069D562446E1675E2C37F8FDC51084E076ABC59DC"
+	"93CCF03F9CFD80319D78464B5E6003A7397FF019A78C2A0B2330A224E121DC9754F295A228789CA0DBB9E30E17715A75"
+	"0C1B769B1B8269EB4CD8693A4FEC2F2C2C22FBDFB3ECDD7FE018267F68451258B2363A7C";
+static char const cpw_block_empty[] =	/* the empty password */
+	"91E8DAF7ACDFDD20134EB2D8376F528CB07C3B9AE8E517119646350E2B8EAFA7A3C11936B31D56DE70854DC83751003E"
+	"5641424D2E3B40BD748292EA64DF32B345D3CD0C4A512F7F4EFB86ABCDB7023F1330952FCF3739E4B441DCE011CCF3ED"
+	"ACA43DC2CE3080CBE93C1B41177AC41B9AC469F532C4DAAA973569F7F8159284670608970118B4C8386D99AD73819048"
+	"0FF604DE77206A3C0C47229BD580607F69617F71D2E2F947B2EA42ECD54EE556D66977C377C6EBD80E2D5B0B224C5E30"
+	"C75A602E0429F821827B4EE68F746B5D655DE2A8F9D739611B36BE04A24E3E1B67404C1D9C4E93CC7558D5B7B45A822B"
+	"3CE94C1A02664C92DFA33079CB8F07F5A92BC520C7B0322B51301264DE943B618656F2860FAD1748578A7719235E94C7"
+	"00CD7C8D2C3FFB7365DE1AF0747360C979208790057AFD23BE56793FA966AC0D9863FA668F89A754FEB8FEF3ADCEF8A2"
+	"5456AACBA9ADB2E66C80EFF5626E2D539086EF8B70F30D24D012CB6613C855C0FFD2DF5C72C0358FD225781211267320"
+	"AD2728E9907D6B14ADF9772275284257DA638AC8E8F523C2BDB48FD0C79BDE18E47CED9A55F9EB4823AA0EB734027510"
+	"A916F8D79A0B94357F6AB66B904EDF9B9335484111EAAE7FB1B2C2B49FBF903B0E48BD6A0EAEA844D94BF30EF97FA669"
+	"C631AEA3CDC4CDBFFEBAE94AD19243A056B8B377F55A89BBC2CA169F66AB0EA4B2343A7C";
+static char const cpw_block_odd[] =	/* length field 13 */
+	"91E8DAF7ACDFDD20134EB2D8376F528CB07C3B9AE8E517119646350E2B8EAFA7A3C11936B31D56DE70854DC83751003E"
+	"5641424D2E3B40BD748292EA64DF32B345D3CD0C4A512F7F4EFB86ABCDB7023F1330952FCF3739E4B441DCE011CCF3ED"
+	"ACA43DC2CE3080CBE93C1B41177AC41B9AC469F532C4DAAA973569F7F8159284670608970118B4C8386D99AD73819048"
+	"0FF604DE77206A3C0C47229BD580607F69617F71D2E2F947B2EA42ECD54EE556D66977C377C6EBD80E2D5B0B224C5E30"
+	"C75A602E0429F821827B4EE68F746B5D655DE2A8F9D739611B36BE04A24E3E1B67404C1D9C4E93CC7558D5B7B45A822B"
+	"3CE94C1A02664C92DFA33079CB8F07F5A92BC520C7B0322B51301264DE943B618656F2860FAD1748578A7719235E94C7"
+	"00CD7C8D2C3FFB7365DE1AF0747360C979208790057AFD23BE56793FA966AC0D9863FA668F89A754FEB8FEF3ADCEF8A2"
+	"5456AACBA9ADB2E66C80EFF5626E2D539086EF8B70F30D24D012CB6613C855C0FFD2DF5C72C0358FD225781211267320"
+	"AD2728E9907D6B14ADF9772275284257DA638AC8E8F523C2BDB48FD0C79BDE18E47CED9A55F9EB4823AA0EB734027510"
+	"A916F8D79A0B94357F6AB66B904EDF9B9335484111EAAE7FB1B2C2B49FBF903B0E48BD6A0EAEA844D94BF30EF97FA669"
+	"C631AEA3CDC4CDBFFEBAE94AD19243A056B8B377F55A89BBC2CA169F66AB0EA4BF343A7C";
+static char const cpw_block_big[] =	/* length field 514 */
+	"91E8DAF7ACDFDD20134EB2D8376F528CB07C3B9AE8E517119646350E2B8EAFA7A3C11936B31D56DE70854DC83751003E"
+	"5641424D2E3B40BD748292EA64DF32B345D3CD0C4A512F7F4EFB86ABCDB7023F1330952FCF3739E4B441DCE011CCF3ED"
+	"ACA43DC2CE3080CBE93C1B41177AC41B9AC469F532C4DAAA973569F7F8159284670608970118B4C8386D99AD73819048"
+	"0FF604DE77206A3C0C47229BD580607F69617F71D2E2F947B2EA42ECD54EE556D66977C377C6EBD80E2D5B0B224C5E30"
+	"C75A602E0429F821827B4EE68F746B5D655DE2A8F9D739611B36BE04A24E3E1B67404C1D9C4E93CC7558D5B7B45A822B"
+	"3CE94C1A02664C92DFA33079CB8F07F5A92BC520C7B0322B51301264DE943B618656F2860FAD1748578A7719235E94C7"
+	"00CD7C8D2C3FFB7365DE1AF0747360C979208790057AFD23BE56793FA966AC0D9863FA668F89A754FEB8FEF3ADCEF8A2"
+	"5456AACBA9ADB2E66C80EFF5626E2D539086EF8B70F30D24D012CB6613C855C0FFD2DF5C72C0358FD225781211267320"
+	"AD2728E9907D6B14ADF9772275284257DA638AC8E8F523C2BDB48FD0C79BDE18E47CED9A55F9EB4823AA0EB734027510"
+	"A916F8D79A0B94357F6AB66B904EDF9B9335484111EAAE7FB1B2C2B49FBF903B0E48BD6A0EAEA844D94BF30EF97FA669"
+	"C631AEA3CDC4CDBFFEBAE94AD19243A056B8B377F55A89BBC2CA169F66AB0EA4B0363A7C";
+
+static void test_password_change(void)
+{
+	uint8_t	old[16], block[MSCHAPV2_PW_BLOCK_LEN], pw[MSCHAPV2_MAX_PASSWORD_OCTETS], want[64];
+	uint8_t	h[16], enc[16], newh[16], wrong[16];
+	size_t	len = 99, wlen;
+	int	rc;
+
+	unhex("44EBBA8D5312B8D611474411F56989AE", old, 16);
+
+	unhex(cpw_block, block, sizeof(block));
+	rc = decrypt_pw_block_with_password_hash(block, old, pw, &len);
+	check_int("8.10 decrypt_pw_block_with_password_hash rc", 0, rc);
+	wlen = unhex(cpw_new_utf16, want, sizeof(want));
+	check_bytes("8.10 new password out of the block (UTF-16LE, surrogate pair)", want, wlen, pw, len);
+
+	rc = nt_password_hash_utf16le(pw, len, h);
+	check_int("8.3 nt_password_hash_utf16le rc", 0, rc);
+	check_hex("8.3 NT hash of the UTF-16LE new password", "6B350BF1FE97DD4DB7160632119F1FF1", h, 16);
+
+	rc = nt_password_hash_encrypted_with_block(old, h, enc);
+	check_int("8.13 nt_password_hash_encrypted_with_block rc", 0, rc);
+	check_hex("8.13 NtPasswordHashEncryptedWithBlock(old k, new k)", "6BCF9BDD9BA1C639331D89A3B3A11A43", enc, 16);
+	memset(enc, 0, sizeof(enc));
+	rc = old_nt_password_hash_encrypted_with_new_nt_password_hash_pwhash(old, h, enc);
+	check_hex("8.12 OldNtPasswordHashEncryptedWithNewNtPasswordHash", "6BCF9BDD9BA1C639331D89A3B3A11A43", enc, 16);
+
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
+	check_int("check_password_change right old password: 1", 1, rc);
+	check_int("check_password_change hands back the new password's length", 30, (int) wlen);
+	check_hex("check_password_change hands back the new k", "6B350BF1FE97DD4DB7160632119F1FF1", newh, 16);
+
+	enc[15] ^= 0x01;
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
+	check_int("check_password_change Encrypted-Hash last bit flipped: 0", 0, rc);
+	check_hex("check_password_change mismatch: new k zeroed", "00000000000000000000000000000000", newh, 16);
+	enc[15] ^= 0x01;
+
+	memcpy(wrong, old, 16);
+	wrong[0] ^= 0x01;
+	rc = mschapv2_check_password_change(wrong, block, enc, newh, &wlen);
+	check_int("check_password_change wrong old hash: 0", 0, rc);
+
+	block[3] ^= 0x01;	/* inside the fill: still decrypts to the same password */
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
+	check_int("check_password_change fill octet changed: still 1", 1, rc);
+	block[3] ^= 0x01;
+	block[MSCHAPV2_PW_BLOCK_LEN - 5] ^= 0x01;	/* last octet of the password */
+	rc = mschapv2_check_password_change(old, block, enc, newh, &wlen);
+	check_int("check_password_change password octet changed: 0", 0, rc);
+
+	unhex(cpw_block_256, block, sizeof(block));
+	rc = decrypt_pw_block_with_password_hash(block, old, pw, &len);
+	check_int("8.10 256-character password rc", 0, rc);
+	check_int("8.10 256-character password is 512 octets", 512, (int) len);
+	rc = nt_password_hash_utf16le(pw, len, h);
+	check_hex("8.3 NT hash of the 256-character password", "6A3859662A1F31AFC3684DD4E99DFC5D", h, 16);
+	unhex("375E385EC2C034AF0E722B88328D8E1C", enc, 16);
+	check_int("check_password_change 256-character password: 1", 1, mschapv2_check_password_change(old, block, enc, newh, &wlen));
+
+	unhex(cpw_block_empty, block, sizeof(block));
+	len = 99;
+	rc = decrypt_pw_block_with_password_hash(block, old, pw, &len);
+	check_int("8.10 empty password rc", 0, rc);
+	check_int("8.10 empty password length", 0, (int) len);
+
+	unhex(cpw_block_odd, block, sizeof(block));
+	len = 99;
+	rc = decrypt_pw_block_with_password_hash(block, old, pw, &len);
+	check_int("8.10 odd length field (13): 1", 1, rc);
+	check_int("8.10 odd length field: length 0", 0, (int) len);
+	check_int("check_password_change odd length field: 0", 0, mschapv2_check_password_change(old, block, enc, newh, &wlen));
+
+	unhex(cpw_block_big, block, sizeof(block));
+	rc = decrypt_pw_block_with_password_hash(block, old, pw, &len);
+	check_int("8.10 length field 514 (> 512): 1", 1, rc);
+
+	check_int("nt_password_hash_utf16le odd length: -1", -1, nt_password_hash_utf16le(pw, 3, h));
+	check_int("nt_password_hash_utf16le 514 octets: -1", -1, nt_password_hash_utf16le(pw, 514, h));
+}
+
 static void test_before_init(void)
 {
 	uint8_t h[16];
@@ -345,10 +480,10 @@ int main(void)
 	test_verify();
 	test_passwords();
 	test_utf16();
-	test_username();
-	test_rfc2759_username();
+	test_usernames();
 	test_nai_stripping();
 	test_rfc4515();
+	test_password_change();
 
 	mschapv2_crypto_free();
 	{

@@ -1,0 +1,177 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * password_change.c - an MS-CHAPv2 Change-Password (RFC 2759 section 7) from RADIUS
+ * attributes (RFC 2548: MS-CHAP2-CPW, vendor 311 type 27, and MS-CHAP-NT-Enc-PW, type 6; the layouts
+ * are in docs/PROTOCOL.md section 4).
+ *
+ * The Change-Password packet does not fit in one RADIUS attribute: its 516-octet encrypted
+ * password travels in MS-CHAP-NT-Enc-PW chunks (code 6, ident, 2-octet sequence number in
+ * network order starting at 1, then a piece of the block), the rest in MS-CHAP2-CPW:
+ *
+ *	0     1      2              18              34         42            66     68
+ *	| 7 | ident | Encrypted-Hash | Peer-Challenge | Reserved | NT-Response | Flags |
+ *
+ * The authenticator challenge is MS-CHAP-Challenge (the C= of the failure that asked for the
+ * change; rlm_eap_mschapv2 passes it so). Everything read from the wire is length-checked
+ * here; anything inconsistent is one ERROR line and the module answers invalid.
+ */
+#include <freeradius/radiusd.h>
+RCSID("$Id$")
+
+#include <openssl/crypto.h>
+
+#include "password_change.h"
+
+#define CPW_LEN			68	/* RFC 2548 MS-CHAP2-CPW */
+#define CPW_CODE		7
+#define CPW_ENCRYPTED_HASH	2
+#define CPW_PEER_CHALLENGE	18
+#define CPW_NT_RESPONSE		42
+#define NT_ENC_PW_CODE		6
+#define NT_ENC_PW_HDR		4	/* code, ident, sequence number */
+#define NT_ENC_PW_MAX_CHUNKS	16	/* three of 243 octets are what clients send */
+
+bool mipkey_cpw_requested(REQUEST *request)
+{
+	return fr_pair_find_by_num(request->packet->vps, PW_MSCHAP2_CPW, VENDORPEC_MICROSOFT, TAG_ANY) ||
+	       fr_pair_find_by_num(request->packet->vps, PW_MSCHAP_NT_ENC_PW, VENDORPEC_MICROSOFT, TAG_ANY);
+}
+
+static int _cpw_free(mipkey_cpw_t *cpw)
+{
+	OPENSSL_cleanse(cpw, sizeof(*cpw));
+	return 0;
+}
+
+/* The one attribute (vendor 311, attr) of the request, and how many there are. */
+static VALUE_PAIR *find_ms(REQUEST *request, unsigned int attr, int *count)
+{
+	vp_cursor_t	cursor;
+	VALUE_PAIR	*vp, *first = NULL;
+
+	*count = 0;
+	fr_cursor_init(&cursor, &request->packet->vps);
+	while ((vp = fr_cursor_next_by_num(&cursor, attr, VENDORPEC_MICROSOFT, TAG_ANY))) {
+		if (!first) first = vp;
+		(*count)++;
+	}
+	return first;
+}
+
+/*
+ * Puts the MS-CHAP-NT-Enc-PW chunks together in sequence order. 0, or -1 after one ERROR
+ * line. Every chunk must carry at least one octet, so n chunks have sequence numbers 1..n.
+ */
+static int reassemble(REQUEST *request, uint8_t ident, uint8_t block[MSCHAPV2_PW_BLOCK_LEN])
+{
+	VALUE_PAIR const	*chunk[NT_ENC_PW_MAX_CHUNKS];
+	VALUE_PAIR		*vp;
+	vp_cursor_t		cursor;
+	int			n = 0, i;
+	size_t			used = 0;
+
+	memset(chunk, 0, sizeof(chunk));
+	fr_cursor_init(&cursor, &request->packet->vps);
+	while ((vp = fr_cursor_next_by_num(&cursor, PW_MSCHAP_NT_ENC_PW, VENDORPEC_MICROSOFT, TAG_ANY))) {
+		unsigned int seq;
+
+		if (++n > NT_ENC_PW_MAX_CHUNKS) {
+			RERROR("Malformed MS-CHAPv2 password change: more than %d MS-CHAP-NT-Enc-PW attributes",
+			       NT_ENC_PW_MAX_CHUNKS);
+			return -1;
+		}
+		if (vp->vp_length <= NT_ENC_PW_HDR) {
+			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW of %zu octets, need more than %d",
+			       vp->vp_length, NT_ENC_PW_HDR);
+			return -1;
+		}
+		if (vp->vp_octets[0] != NT_ENC_PW_CODE || vp->vp_octets[1] != ident) {
+			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW with code %u ident %u, "
+			       "need code %d ident %u (the MS-CHAP2-CPW's)", vp->vp_octets[0], vp->vp_octets[1],
+			       NT_ENC_PW_CODE, ident);
+			return -1;
+		}
+		seq = ((unsigned int) vp->vp_octets[2] << 8) | vp->vp_octets[3];
+		if (seq < 1 || seq > NT_ENC_PW_MAX_CHUNKS) {
+			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW sequence number %u, "
+			       "must be 1 to the number of chunks", seq);
+			return -1;
+		}
+		if (chunk[seq - 1]) {
+			RERROR("Malformed MS-CHAPv2 password change: two MS-CHAP-NT-Enc-PW with sequence number %u", seq);
+			return -1;
+		}
+		chunk[seq - 1] = vp;
+	}
+	if (n == 0) {
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP2-CPW without MS-CHAP-NT-Enc-PW");
+		return -1;
+	}
+
+	for (i = 0; i < n; i++) {
+		size_t len;
+
+		if (!chunk[i]) {
+			RERROR("Malformed MS-CHAPv2 password change: %d MS-CHAP-NT-Enc-PW but sequence number %d "
+			       "is missing", n, i + 1);
+			return -1;
+		}
+		len = chunk[i]->vp_length - NT_ENC_PW_HDR;
+		if (len > MSCHAPV2_PW_BLOCK_LEN - used) {
+			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW chunks longer than %d octets",
+			       MSCHAPV2_PW_BLOCK_LEN);
+			return -1;
+		}
+		memcpy(block + used, chunk[i]->vp_octets + NT_ENC_PW_HDR, len);
+		used += len;
+	}
+	if (used != MSCHAPV2_PW_BLOCK_LEN) {
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW chunks make %zu octets, must be %d",
+		       used, MSCHAPV2_PW_BLOCK_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+mipkey_cpw_t *mipkey_cpw_read(REQUEST *request)
+{
+	VALUE_PAIR	*challenge, *cpw_vp;
+	int		n_challenge, n_cpw, n_response;
+	mipkey_cpw_t	*cpw;
+
+	challenge = find_ms(request, PW_MSCHAP_CHALLENGE, &n_challenge);
+	cpw_vp = find_ms(request, PW_MSCHAP2_CPW, &n_cpw);
+	(void) find_ms(request, PW_MSCHAP2_RESPONSE, &n_response);
+	if (n_challenge != 1 || n_cpw != 1 || n_response != 0) {
+		RERROR("Malformed MS-CHAPv2 password change: %d MS-CHAP-Challenge, %d MS-CHAP2-CPW and %d "
+		       "MS-CHAP2-Response attributes, need exactly one challenge, one CPW and no response",
+		       n_challenge, n_cpw, n_response);
+		return NULL;
+	}
+	if (challenge->vp_length != MSCHAPV2_CHALLENGE_LEN) {
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-Challenge is %zu octets, must be %d",
+		       challenge->vp_length, MSCHAPV2_CHALLENGE_LEN);
+		return NULL;
+	}
+	if (cpw_vp->vp_length != CPW_LEN || cpw_vp->vp_octets[0] != CPW_CODE) {
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP2-CPW is %zu octets with code %u, must be %d "
+		       "octets with code %d", cpw_vp->vp_length, cpw_vp->vp_length ? cpw_vp->vp_octets[0] : 0,
+		       CPW_LEN, CPW_CODE);
+		return NULL;
+	}
+
+	cpw = talloc_zero(request, mipkey_cpw_t);
+	if (!cpw) return NULL;
+	talloc_set_destructor(cpw, _cpw_free);
+
+	cpw->ident = cpw_vp->vp_octets[1];
+	memcpy(cpw->auth_challenge, challenge->vp_octets, sizeof(cpw->auth_challenge));
+	memcpy(cpw->encrypted_hash, cpw_vp->vp_octets + CPW_ENCRYPTED_HASH, sizeof(cpw->encrypted_hash));
+	memcpy(cpw->peer_challenge, cpw_vp->vp_octets + CPW_PEER_CHALLENGE, sizeof(cpw->peer_challenge));
+	memcpy(cpw->nt_response, cpw_vp->vp_octets + CPW_NT_RESPONSE, sizeof(cpw->nt_response));
+	if (reassemble(request, cpw->ident, cpw->pw_block) < 0) {
+		talloc_free(cpw);
+		return NULL;
+	}
+	return cpw;
+}
