@@ -15,6 +15,9 @@
 #   radiusd_start DIR                         # freeradius -f, waits until Status-Server answers
 #   radiusd_stop DIR                          # kill by recorded PID (idempotent)
 #
+# RADIUSD_ENV: "VAR=value ..." put in freeradius's environment only (tests/lib/sanitize.sh:
+# the sanitizer runtime preloaded, its options); RADIUSD_MODULE_DIR: where rlm_mipkey.so is.
+#
 # Only the values a test must change are rewritten (listen address and port, LDAP URI, pool
 # retry delay unless RADIUSD_SHIPPED_POOL=1); everything else is the example configuration an operator gets.
 
@@ -146,10 +149,12 @@ radiusd_start() {
     local dir port secret pid i
     dir=$(cd "$1" && pwd) || return 1
     port=$(cat "$dir/run/port") secret=$(cat "$dir/run/secret")
-    if ! "$RADIUSD_BIN" -C -d "$dir/raddb" >"$dir/log/check.log" 2>&1; then
+    # shellcheck disable=SC2086
+    if ! env ${RADIUSD_ENV:-} "$RADIUSD_BIN" -C -d "$dir/raddb" >"$dir/log/check.log" 2>&1; then
         _radiusd_err "configuration check failed:"; tail -20 "$dir/log/check.log" >&2; return 1
     fi
-    "$RADIUSD_BIN" -f -d "$dir/raddb" -l "$dir/log/radius.log" </dev/null >>"$dir/log/stdout.log" 2>&1 &
+    # shellcheck disable=SC2086
+    env ${RADIUSD_ENV:-} "$RADIUSD_BIN" -f -d "$dir/raddb" -l "$dir/log/radius.log" </dev/null >>"$dir/log/stdout.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/run/bgpid"
     RADIUSD_PID=$pid

@@ -7,6 +7,7 @@
 #
 #   dir=$(mktemp -d)
 #   slapd_setup "$dir"          # DIR/{schema,db,run}, slapd.conf, slapadd users.ldif
+#                               # and broken-hashes.ldif (no schema check: test_hostile.py)
 #                               # (schema: samba.schema and ldap-fixtures/mipkey.schema)
 #   slapd_start "$dir" 38911    # ldap://127.0.0.1:38911/ , waits until it answers
 #   ...                         # ldapsearch -H "ldap://127.0.0.1:38911" ...
@@ -116,6 +117,13 @@ slapd_setup() {
     if ! "$SLAPADD_BIN" -f "$dir/slapd.conf" -l "$SLAPD_FIXTURES_DIR/users.ldif" \
             >"$dir/slapadd.log" 2>&1; then
         _slapd_err "slapadd failed; output:"
+        sed 's/^/    /' "$dir/slapadd.log" >&2
+        return 1
+    fi
+    # Entries that break the schema on purpose (a multi-valued sambaNTPassword): no schema check.
+    if ! "$SLAPADD_BIN" -s -f "$dir/slapd.conf" -l "$SLAPD_FIXTURES_DIR/broken-hashes.ldif" \
+            >>"$dir/slapadd.log" 2>&1; then
+        _slapd_err "slapadd of broken-hashes.ldif failed; output:"
         sed 's/^/    /' "$dir/slapadd.log" >&2
         return 1
     fi
