@@ -254,21 +254,24 @@ static char *answer_value(char *out, char const *key)
 	return NULL;
 }
 
-static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
-{
-	static uint8_t const	zero[MSCHAPV2_HASH_LEN];
-	ntlm_auth_inst_t	*inst = instance;
-	char			domain[DC_DOMAIN_MAX];
-	char			challenge[2 * MSCHAPV2_CHALLENGE_HASH_LEN + 1], response[2 * MSCHAPV2_NT_RESPONSE_LEN + 1];
-	char			output[OUTPUT_MAX], req[REQUEST_MAX], user64[512], domain64[512];
-	char			*argv[5], *configfile = NULL, *v;
-	int			argc = 0, len;
-	size_t			dlen;
-	run_rc_t		rc;
-	mipkey_result_t		result;
+/*
+ * Whom a helper request is about: the NT domain, and the protocol lines naming user and
+ * domain. Base64 ("Key:: value"), so a name with a newline cannot add lines to the request;
+ * no NT-Domain for an empty domain (ntlm_auth then asks winbindd's own domain).
+ */
+typedef struct {
+	char	domain[DC_DOMAIN_MAX];
+	char	lines[REQUEST_MAX];
+} helper_who_t;
 
-	out->kind = MIPKEY_KEY_VERIFIED;
-	if (dc_domain(&inst->domains, request, auth, domain, sizeof(domain)) < 0) {
+static mipkey_result_t helper_who(ntlm_auth_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
+				  helper_who_t *who)
+{
+	char	user64[512], domain64[512];
+	size_t	dlen;
+	int	len;
+
+	if (dc_domain(&inst->domains, request, auth, who->domain, sizeof(who->domain)) < 0) {
 		REDEBUG("NT domain name too long");
 		return MIPKEY_INVALID;
 	}
@@ -276,22 +279,43 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 		REDEBUG("User name contains a NUL byte");
 		return MIPKEY_INVALID;
 	}
-	dlen = strlen(domain);
-	/* Base64 ("Key:: value"): a name with a newline cannot add lines to the request. */
+	dlen = strlen(who->domain);
 	if (FR_BASE64_ENC_LENGTH(auth->account_len) >= sizeof(user64) ||
 	    FR_BASE64_ENC_LENGTH(dlen) >= sizeof(domain64)) {
 		REDEBUG("User or domain name too long for ntlm_auth");
 		return MIPKEY_INVALID;
 	}
 	fr_base64_encode(user64, sizeof(user64), (uint8_t const *) auth->account, auth->account_len);
-	fr_base64_encode(domain64, sizeof(domain64), (uint8_t const *) domain, dlen);
+	fr_base64_encode(domain64, sizeof(domain64), (uint8_t const *) who->domain, dlen);
+	len = snprintf(who->lines, sizeof(who->lines), "Username:: %s\n%s%s%s", user64, dlen ? "NT-Domain:: " : "",
+		       dlen ? domain64 : "", dlen ? "\n" : "");
+	if (len < 0 || (size_t) len >= sizeof(who->lines)) {
+		REDEBUG("User or domain name too long for ntlm_auth");
+		return MIPKEY_INVALID;
+	}
+	return MIPKEY_OK;
+}
+
+static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
+{
+	static uint8_t const	zero[MSCHAPV2_HASH_LEN];
+	ntlm_auth_inst_t	*inst = instance;
+	helper_who_t		who;
+	char			challenge[2 * MSCHAPV2_CHALLENGE_HASH_LEN + 1], response[2 * MSCHAPV2_NT_RESPONSE_LEN + 1];
+	char			output[OUTPUT_MAX], req[REQUEST_MAX];
+	char			*argv[5], *configfile = NULL, *v;
+	int			argc = 0, len;
+	run_rc_t		rc;
+	mipkey_result_t		result;
+
+	out->kind = MIPKEY_KEY_VERIFIED;
+	result = helper_who(inst, request, auth, &who);
+	if (result != MIPKEY_OK) return result;
 	fr_bin2hex(challenge, auth->challenge_hash, MSCHAPV2_CHALLENGE_HASH_LEN);
 	fr_bin2hex(response, auth->nt_response, MSCHAPV2_NT_RESPONSE_LEN);
 
-	/* No NT-Domain for an empty domain: ntlm_auth then asks winbindd's own domain. */
-	len = snprintf(req, sizeof(req), "Username:: %s\n%s%s%sLANMAN-Challenge: %s\nNT-Response: %s\n"
-		       "Request-User-Session-Key: Yes\n.\n", user64, dlen ? "NT-Domain:: " : "",
-		       dlen ? domain64 : "", dlen ? "\n" : "", challenge, response);
+	len = snprintf(req, sizeof(req), "%sLANMAN-Challenge: %s\nNT-Response: %s\nRequest-User-Session-Key: Yes\n.\n",
+		       who.lines, challenge, response);
 	OPENSSL_cleanse(challenge, sizeof(challenge));
 	OPENSSL_cleanse(response, sizeof(response));
 	if (len < 0 || (size_t) len >= sizeof(req)) {
@@ -313,7 +337,8 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 	}
 	argv[argc] = NULL;
 
-	RDEBUG2("Asking the domain controller (ntlm_auth) for %s\\%.*s", domain, (int) auth->account_len, auth->account);
+	RDEBUG2("Asking the domain controller (ntlm_auth) for %s\\%.*s", who.domain, (int) auth->account_len,
+		auth->account);
 	rc = run(request, argv, inst->timeout, req, (size_t) len, output, sizeof(output));
 	OPENSSL_cleanse(req, sizeof(req));
 	talloc_free(configfile);
@@ -353,7 +378,7 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 			result = MIPKEY_BACKEND_DOWN;
 			goto done;
 		}
-		REDEBUG("Domain controller accepted %s\\%.*s without a session key: refused", domain,
+		REDEBUG("Domain controller accepted %s\\%.*s without a session key: refused", who.domain,
 			(int) auth->account_len, auth->account);
 		result = MIPKEY_WRONG_PASSWORD;
 		goto done;
@@ -388,33 +413,21 @@ static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *reques
 						 mipkey_cpw_t const *cpw, mipkey_key_t *out)
 {
 	ntlm_auth_inst_t	*inst = instance;
-	char			domain[DC_DOMAIN_MAX], user64[512], domain64[512];
+	helper_who_t		who;
 	char			new_hex[2 * MSCHAPV2_PW_BLOCK_LEN + 1], old_hex[2 * MSCHAPV2_HASH_LEN + 1];
 	char			output[OUTPUT_MAX], *req = NULL, *err;
 	char			*argv[4], *configfile = NULL;
 	int			argc = 0;
-	size_t			dlen;
 	uint32_t		status;
 	run_rc_t		rc;
 	mipkey_result_t		result;
 
-	if (dc_domain(&inst->domains, request, auth, domain, sizeof(domain)) < 0) {
-		REDEBUG("NT domain name too long");
-		return MIPKEY_INVALID;
-	}
-	dlen = strlen(domain);
-	/* Base64 ("Key:: value"), as ntlm_auth_lookup: a name cannot add lines to the request. */
-	if (FR_BASE64_ENC_LENGTH(auth->account_len) >= sizeof(user64) ||
-	    FR_BASE64_ENC_LENGTH(dlen) >= sizeof(domain64)) {
-		REDEBUG("User or domain name too long for ntlm_auth");
-		return MIPKEY_INVALID;
-	}
-	fr_base64_encode(user64, sizeof(user64), (uint8_t const *) auth->account, auth->account_len);
-	fr_base64_encode(domain64, sizeof(domain64), (uint8_t const *) domain, dlen);
+	result = helper_who(inst, request, auth, &who);
+	if (result != MIPKEY_OK) return result;
 	fr_bin2hex(new_hex, cpw->pw_block, MSCHAPV2_PW_BLOCK_LEN);
 	fr_bin2hex(old_hex, cpw->encrypted_hash, MSCHAPV2_HASH_LEN);
-	req = talloc_asprintf(request, "Username:: %s\n%s%s%sNew-NT-Password-Blob: %s\nOld-NT-Hash-Blob: %s\n.\n",
-			      user64, dlen ? "NT-Domain:: " : "", dlen ? domain64 : "", dlen ? "\n" : "", new_hex, old_hex);
+	req = talloc_asprintf(request, "%sNew-NT-Password-Blob: %s\nOld-NT-Hash-Blob: %s\n.\n", who.lines, new_hex,
+			      old_hex);
 	OPENSSL_cleanse(new_hex, sizeof(new_hex));
 	OPENSSL_cleanse(old_hex, sizeof(old_hex));
 	if (!req) return MIPKEY_BACKEND_DOWN;
@@ -431,7 +444,7 @@ static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *reques
 	}
 	argv[argc] = NULL;
 
-	RDEBUG2("Asking the domain controller (ntlm_auth) to change the password of %s\\%.*s", domain,
+	RDEBUG2("Asking the domain controller (ntlm_auth) to change the password of %s\\%.*s", who.domain,
 		(int) auth->account_len, auth->account);
 	rc = run(request, argv, inst->timeout, req, strlen(req), output, sizeof(output));
 	switch (rc) {
@@ -453,7 +466,7 @@ static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *reques
 	}
 
 	if (strncmp(output, "Password-Change: Yes\n", 21) == 0) {
-		RINFO("Password of %s\\%.*s changed at the domain controller", domain, (int) auth->account_len,
+		RINFO("Password of %s\\%.*s changed at the domain controller", who.domain, (int) auth->account_len,
 		      auth->account);
 		result = ntlm_auth_lookup(instance, request, auth, out);
 		goto done;
