@@ -8,8 +8,10 @@
 #   * the end-to-end suites test_radius.py (LDAP and control-list users, right and wrong
 #     passwords, disabled and locked accounts, malformed requests, slapd stopped and
 #     started), test_mobileip.py (Mobile IP key requests, every reply profile, refused and
-#     malformed key requests), test_client.sh (mipkey-client: RRQ and attribute modes) and
-#     test_aaa_sa.py (aaa_key = ldap). Under valgrind some of their timing checks may fail:
+#     malformed key requests), test_client.sh (mipkey-client: RRQ and attribute modes),
+#     test_aaa_sa.py (aaa_key = ldap) and test_password_change.py (RFC 2759 password changes:
+#     the NT-Enc-PW reassembly, the decryption, the LDAP modify, malformed changes; last, as it
+#     changes two fixture users' passwords). Under valgrind some of their timing checks may fail:
 #     they are traffic here, their PASS/FAIL lines are only counted;
 #   * tests/lib/loadgen.py: steady MS-CHAPv2 (LDAP and control list) and Status-Server while
 #     slapd is frozen for 6 s (timeouts, the pool's exhausted and failed paths);
@@ -162,7 +164,7 @@ slapd_setup "$WORK/slapd" >/dev/null && slapd_start "$WORK/slapd" "$LDAP_PORT" 2
 say "    server up under valgrind after $(($(date +%s) - T0)) s"
 
 ENV=(RADIUS_PORT="$RADIUS_PORT" RADIUS_SECRET="$SECRET" RADIUS_DIR="$WORK/radiusd" LDAP_DIR="$WORK/slapd" LDAP_PORT="$LDAP_PORT")
-for suite in test_radius.py test_mobileip.py test_client.sh test_aaa_sa.py; do
+for suite in test_radius.py test_mobileip.py test_client.sh test_aaa_sa.py test_password_change.py; do
 	t=$(date +%s)
 	case $suite in
 	*.py) env "${ENV[@]}" "$PY" "tests/$suite" >"$WORK/$suite.log" 2>&1 ;;
