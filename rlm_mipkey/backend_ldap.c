@@ -9,12 +9,12 @@
 #include <freeradius/radiusd.h>
 RCSID("$Id$")
 
-#include <ctype.h>
 #include <ldap.h>
 #include <time.h>
 #include <openssl/crypto.h>
 
 #include "backend.h"
+#include "ldap_values.h"
 #include "rfc4515.h"
 
 #define FILTER_MAX 1024
@@ -372,43 +372,10 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 	return 0;
 }
 
-/* sambaAcctFlags looks like "[UD         ]": one letter per flag between brackets. */
-static mipkey_result_t acct_flags_state(struct berval const *flags)
-{
-	size_t i;
-
-	for (i = 0; i < flags->bv_len && flags->bv_val[i] != ']'; i++) {
-		if (flags->bv_val[i] == 'D') return MIPKEY_ACCT_DISABLED;
-		if (flags->bv_val[i] == 'L') return MIPKEY_ACCT_LOCKED;
-	}
-	return MIPKEY_OK;
-}
-
 /* The single value of a multi-valued result, or NULL (absent, or more than one value). */
 static struct berval const *single_value(struct berval **values)
 {
 	return (values && values[0] && !values[1]) ? values[0] : NULL;
-}
-
-/* A Samba timestamp: decimal seconds since 1970, possibly negative; -1 if it is not one. */
-static int parse_time(struct berval const *v, int64_t *out)
-{
-	int64_t	n = 0;
-	size_t	i = 0;
-	bool	neg = false;
-
-	if (!v || v->bv_len == 0 || v->bv_len > 19) return -1;
-	if (v->bv_val[0] == '-') {
-		neg = true;
-		i = 1;
-	}
-	if (i == v->bv_len) return -1;
-	for (; i < v->bv_len; i++) {
-		if (v->bv_val[i] < '0' || v->bv_val[i] > '9') return -1;
-		n = n * 10 + (v->bv_val[i] - '0');	/* at most 18 digits: no overflow */
-	}
-	*out = neg ? -n : n;
-	return 0;
 }
 
 /*
@@ -418,17 +385,16 @@ static int parse_time(struct berval const *v, int64_t *out)
 static bool password_expired(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAPMessage *entry,
 			     struct berval const *flags)
 {
-	struct berval	**v;
-	int64_t		t;
-	bool		expired = false;
-	size_t		i;
+	struct berval		**v;
+	struct berval const	*sv;
+	int64_t			t;
+	bool			expired = false;
 
-	for (i = 0; flags && i < flags->bv_len && flags->bv_val[i] != ']'; i++) {
-		if (flags->bv_val[i] == 'X') return false;
-	}
+	if (flags && ldap_value_acct_flag(flags->bv_val, flags->bv_len, "X")) return false;
 	if (is_set(inst->pwd_must_change_attribute)) {
 		v = ldap_get_values_len(ld, entry, inst->pwd_must_change_attribute);
-		if (v && parse_time(single_value(v), &t) == 0 && t <= (int64_t) time(NULL)) {
+		sv = single_value(v);
+		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0 && t <= (int64_t) time(NULL)) {
 			RDEBUG2("LDAP entry: %s %" PRId64 " is not in the future: the password has expired",
 				inst->pwd_must_change_attribute, t);
 			expired = true;
@@ -437,51 +403,14 @@ static bool password_expired(ldap_inst_t const *inst, REQUEST *request, LDAP *ld
 	}
 	if (!expired && is_set(inst->pwd_last_set_attribute)) {
 		v = ldap_get_values_len(ld, entry, inst->pwd_last_set_attribute);
-		if (v && parse_time(single_value(v), &t) == 0 && t == 0) {
+		sv = single_value(v);
+		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0 && t == 0) {
 			RDEBUG2("LDAP entry: %s is 0: the password must be changed", inst->pwd_last_set_attribute);
 			expired = true;
 		}
 		if (v) ldap_value_free_len(v);
 	}
 	return expired;
-}
-
-/* The hash must be exactly 32 hex digits; anything else is a broken entry, not a key. */
-static int parse_nt_hash(struct berval const *v, uint8_t out[MSCHAPV2_HASH_LEN])
-{
-	size_t i;
-
-	if (v->bv_len != 2 * MSCHAPV2_HASH_LEN) return -1;
-	for (i = 0; i < v->bv_len; i++) if (!isxdigit((uint8_t) v->bv_val[i])) return -1;
-	return (fr_hex2bin(out, MSCHAPV2_HASH_LEN, v->bv_val, v->bv_len) == MSCHAPV2_HASH_LEN) ? 0 : -1;
-}
-
-/* An SPI: 1 to 10 decimal digits, at most 4294967295. */
-static int parse_spi(struct berval const *v, uint32_t *spi)
-{
-	uint64_t	n = 0;
-	size_t		i;
-
-	if (!v || v->bv_len == 0 || v->bv_len > 10) return -1;
-	for (i = 0; i < v->bv_len; i++) {
-		if (v->bv_val[i] < '0' || v->bv_val[i] > '9') return -1;
-		n = n * 10 + (uint64_t) (v->bv_val[i] - '0');
-	}
-	if (n > UINT32_MAX) return -1;
-	*spi = (uint32_t) n;
-	return 0;
-}
-
-/* An AAA key: an even number of hex digits, 1 to MIPKEY_AAA_KEY_MAX octets. */
-static int parse_aaa_key(struct berval const *v, uint8_t out[MIPKEY_AAA_KEY_MAX], size_t *len)
-{
-	size_t i;
-
-	if (!v || v->bv_len == 0 || (v->bv_len % 2) != 0 || v->bv_len > 2 * MIPKEY_AAA_KEY_MAX) return -1;
-	for (i = 0; i < v->bv_len; i++) if (!isxdigit((uint8_t) v->bv_val[i])) return -1;
-	if (fr_hex2bin(out, MIPKEY_AAA_KEY_MAX, v->bv_val, v->bv_len) != v->bv_len / 2) return -1;
-	*len = v->bv_len / 2;
-	return 0;
 }
 
 /* Wipes the values (key material in hex) before libldap frees them. */
@@ -503,7 +432,6 @@ static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAP
 {
 	struct berval	**spi, **key, **alg = NULL;
 	struct berval const *v;
-	size_t		i;
 
 	spi = ldap_get_values_len(ld, entry, inst->aaa_spi_attribute);
 	key = ldap_get_values_len(ld, entry, inst->aaa_key_attribute);
@@ -515,13 +443,15 @@ static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAP
 		sa->problem = "none is stored for this user";
 		goto done;
 	}
-	if (parse_spi(single_value(spi), &sa->spi) < 0) {
+	v = single_value(spi);
+	if (!v || ldap_value_spi(v->bv_val, v->bv_len, &sa->spi) < 0) {
 		RWDEBUG("LDAP entry: %s is missing, repeated, or not a number from 0 to 4294967295",
 			inst->aaa_spi_attribute);
 		sa->problem = "the stored AAA SPI is missing, repeated or not a number from 0 to 4294967295";
 		goto done;
 	}
-	if (parse_aaa_key(single_value(key), sa->key, &sa->key_len) < 0) {
+	v = single_value(key);
+	if (!v || ldap_value_hex_key(v->bv_val, v->bv_len, sa->key, sizeof(sa->key), &sa->key_len) < 0) {
 		RWDEBUG("LDAP entry: %s is missing, repeated, or not 2 to %d hex digits (an even number)",
 			inst->aaa_key_attribute, 2 * MIPKEY_AAA_KEY_MAX);
 		OPENSSL_cleanse(sa->key, sizeof(sa->key));
@@ -530,10 +460,7 @@ static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAP
 	}
 	if (alg) {
 		v = single_value(alg);
-		if (!v || v->bv_len == 0 || v->bv_len >= sizeof(sa->algorithm)) goto bad_alg;
-		for (i = 0; i < v->bv_len; i++) if (!isgraph((uint8_t) v->bv_val[i])) goto bad_alg;
-		memcpy(sa->algorithm, v->bv_val, v->bv_len);
-		sa->algorithm[v->bv_len] = '\0';
+		if (!v || ldap_value_algorithm(v->bv_val, v->bv_len, sa->algorithm, sizeof(sa->algorithm)) < 0) goto bad_alg;
 	}
 	sa->present = true;
 	RDEBUG2("LDAP entry has an AAA security association (SPI %u, %zu-octet key, algorithm %s)", sa->spi,
@@ -657,7 +584,7 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 	entry = ldap_first_entry(conn->ld, res);
 
 	hash = ldap_get_values_len(conn->ld, entry, inst->nt_hash_attribute);
-	if (!single_value(hash) || parse_nt_hash(hash[0], out->key) < 0) {
+	if (!single_value(hash) || ldap_value_nt_hash(hash[0]->bv_val, hash[0]->bv_len, out->key) < 0) {
 		RDEBUG2("LDAP entry has no usable %s (one value of 32 hex digits)", inst->nt_hash_attribute);
 		result = MIPKEY_NO_USER;
 		goto done;
@@ -667,7 +594,13 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 
 	if (is_set(inst->acct_flags_attribute)) {
 		flags = ldap_get_values_len(conn->ld, entry, inst->acct_flags_attribute);
-		if (flags && flags[0]) out->account_state = acct_flags_state(flags[0]);
+		if (flags && flags[0]) {
+			switch (ldap_value_acct_flag(flags[0]->bv_val, flags[0]->bv_len, "DL")) {
+			case 'D': out->account_state = MIPKEY_ACCT_DISABLED; break;
+			case 'L': out->account_state = MIPKEY_ACCT_LOCKED; break;
+			default: break;
+			}
+		}
 	}
 	if (out->account_state == MIPKEY_OK &&
 	    password_expired(inst, request, conn->ld, entry, flags ? flags[0] : NULL)) {

@@ -37,6 +37,7 @@ RCSID("$Id$")
 #include "backend.h"
 #include "dc_common.h"
 #include "nt_status.h"
+#include "ntlm_answer.h"
 
 #define OUTPUT_MAX	2048
 #define REQUEST_MAX	1024
@@ -128,17 +129,6 @@ typedef enum {
 	RUN_ERROR		//!< it could not be run
 } run_rc_t;
 
-/* True once out holds a line that is just ".". */
-static bool answer_complete(char const *out, size_t used)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < used; i++) {
-		if (out[i] == '.' && out[i + 1] == '\n' && (i == 0 || out[i - 1] == '\n')) return true;
-	}
-	return false;
-}
-
 /*
  * Runs argv with a socket as its stdin and stdout, writes req to it, reads the answer within
  * timeout seconds (CLOCK_MONOTONIC). The child is always reaped before this returns: killed
@@ -223,7 +213,7 @@ static run_rc_t run(REQUEST *request, char *const argv[], uint32_t timeout, char
 		}
 		used += (size_t) n;
 		out[used] = '\0';
-		if (answer_complete(out, used)) {
+		if (ntlm_answer_complete(out, used)) {
 			rc = RUN_ANSWER;
 			break;
 		}
@@ -236,22 +226,6 @@ static run_rc_t run(REQUEST *request, char *const argv[], uint32_t timeout, char
 	close(sv[0]);
 	finish_child(request, pid, rc == RUN_ANSWER ? EXIT_GRACE_MS : 0);
 	return rc;
-}
-
-/* The value of "key: value" on a line of the answer, NUL-terminated in place; NULL if absent. */
-static char *answer_value(char *out, char const *key)
-{
-	size_t	klen = strlen(key);
-	char	*line, *nl;
-
-	for (line = out; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':' && line[klen + 1] == ' ') {
-			if (nl) *nl = '\0';
-			return line + klen + 2;
-		}
-	}
-	return NULL;
 }
 
 /*
@@ -298,12 +272,12 @@ static mipkey_result_t helper_who(ntlm_auth_inst_t const *inst, REQUEST *request
 
 static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
 {
-	static uint8_t const	zero[MSCHAPV2_HASH_LEN];
 	ntlm_auth_inst_t	*inst = instance;
 	helper_who_t		who;
 	char			challenge[2 * MSCHAPV2_CHALLENGE_HASH_LEN + 1], response[2 * MSCHAPV2_NT_RESPONSE_LEN + 1];
 	char			output[OUTPUT_MAX], req[REQUEST_MAX];
-	char			*argv[5], *configfile = NULL, *v;
+	char			*argv[5], *configfile = NULL;
+	char const		*err = NULL;
 	int			argc = 0, len;
 	run_rc_t		rc;
 	mipkey_result_t		result;
@@ -361,35 +335,28 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 		goto done;
 	}
 
-	if (strncmp(output, "Authenticated: Yes\n", 19) == 0) {
-		v = answer_value(output, "User-Session-Key");
-		/* ntlm_auth leaves the line out when the key is all zero: k' = 0 would give keys anyone
-		 * can compute. Refused exactly as the winbind backend refuses it. */
-		if (v && strlen(v) == 2 * MSCHAPV2_HASH_LEN && strspn(v, "0123456789abcdefABCDEF") == 2 * MSCHAPV2_HASH_LEN &&
-		    fr_hex2bin(out->key, MSCHAPV2_HASH_LEN, v, 2 * MSCHAPV2_HASH_LEN) == MSCHAPV2_HASH_LEN &&
-		    CRYPTO_memcmp(out->key, zero, sizeof(zero)) != 0) {
-			out->account_state = MIPKEY_OK;
-			result = MIPKEY_OK;
-			goto done;
-		}
+	switch (ntlm_answer_login(output, out->key, &err)) {
+	case NTLM_LOGIN_KEY:
+		out->account_state = MIPKEY_OK;
+		result = MIPKEY_OK;
+		goto done;
+	case NTLM_LOGIN_BAD_KEY:
+		RERROR("ntlm_auth printed a User-Session-Key that is not 32 hex digits");
+		result = MIPKEY_BACKEND_DOWN;
+		goto done;
+	case NTLM_LOGIN_NO_KEY:
+		/* ntlm_auth leaves the line out when the key is all zero: refused exactly as the
+		 * winbind backend refuses it. */
 		OPENSSL_cleanse(out->key, sizeof(out->key));
-		if (v && (strlen(v) != 2 * MSCHAPV2_HASH_LEN || strspn(v, "0123456789abcdefABCDEF") != 2 * MSCHAPV2_HASH_LEN)) {
-			RERROR("ntlm_auth printed a User-Session-Key that is not 32 hex digits");
-			result = MIPKEY_BACKEND_DOWN;
-			goto done;
-		}
 		REDEBUG("Domain controller accepted %s\\%.*s without a session key: refused", who.domain,
 			(int) auth->account_len, auth->account);
 		result = MIPKEY_WRONG_PASSWORD;
 		goto done;
-	}
-
-	if (strncmp(output, "Authenticated: No\n", 18) == 0) {
-		v = answer_value(output, "Authentication-Error");
-		if (v) {
-			result = dc_nt_status_text_result(&inst->domains, request, v, strlen(v));
-			goto done;
-		}
+	case NTLM_LOGIN_ERROR:
+		result = dc_nt_status_text_result(&inst->domains, request, err, strlen(err));
+		goto done;
+	case NTLM_LOGIN_UNEXPECTED:
+		break;
 	}
 
 	/* Only the first line's key: whatever follows a ':' could be a key. */
@@ -415,8 +382,9 @@ static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *reques
 	ntlm_auth_inst_t	*inst = instance;
 	helper_who_t		who;
 	char			new_hex[2 * MSCHAPV2_PW_BLOCK_LEN + 1], old_hex[2 * MSCHAPV2_HASH_LEN + 1];
-	char			output[OUTPUT_MAX], *req = NULL, *err;
+	char			output[OUTPUT_MAX], *req = NULL;
 	char			*argv[4], *configfile = NULL;
+	char const		*err = NULL;
 	int			argc = 0;
 	uint32_t		status;
 	run_rc_t		rc;
@@ -465,19 +433,20 @@ static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *reques
 		goto done;
 	}
 
-	if (strncmp(output, "Password-Change: Yes\n", 21) == 0) {
+	switch (ntlm_answer_change(output, &err)) {
+	case NTLM_CHANGE_DONE:
 		RINFO("Password of %s\\%.*s changed at the domain controller", who.domain, (int) auth->account_len,
 		      auth->account);
 		result = ntlm_auth_lookup(instance, request, auth, out);
 		goto done;
-	}
-	err = strncmp(output, "Password-Change: No\n", 20) == 0 ? answer_value(output, "Password-Change-Error") : NULL;
-	if (!err) {
+	case NTLM_CHANGE_UNEXPECTED:
 		/* Only the first line's key, as ntlm_auth_lookup. */
 		output[strcspn(output, ":\n")] = '\0';
 		RERROR("Domain controller unreachable: unexpected answer from ntlm_auth (first line \"%.40s\")", output);
 		result = MIPKEY_BACKEND_DOWN;
 		goto done;
+	case NTLM_CHANGE_REFUSED:
+		break;
 	}
 	/* The error is winbindd's text for the NT status (its description, or its name). */
 	if (nt_status_from_text(err, strlen(err), &status)) {
