@@ -20,6 +20,7 @@ RCSID("$Id$")
 
 #include <openssl/crypto.h>
 
+#include "nt_enc_pw.h"
 #include "password_change.h"
 
 #define CPW_LEN			68	/* RFC 2548 MS-CHAP2-CPW */
@@ -27,9 +28,6 @@ RCSID("$Id$")
 #define CPW_ENCRYPTED_HASH	2
 #define CPW_PEER_CHALLENGE	18
 #define CPW_NT_RESPONSE		42
-#define NT_ENC_PW_CODE		6
-#define NT_ENC_PW_HDR		4	/* code, ident, sequence number */
-#define NT_ENC_PW_MAX_CHUNKS	16	/* three of 243 octets are what clients send */
 
 bool mipkey_cpw_requested(REQUEST *request)
 {
@@ -59,78 +57,64 @@ static VALUE_PAIR *find_ms(REQUEST *request, unsigned int attr, int *count)
 }
 
 /*
- * Puts the MS-CHAP-NT-Enc-PW chunks together in sequence order. 0, or -1 after one ERROR
- * line. Every chunk must carry at least one octet, so n chunks have sequence numbers 1..n.
+ * Puts the MS-CHAP-NT-Enc-PW chunks together in sequence order (nt_enc_pw.c). 0, or -1 after
+ * one ERROR line.
  */
 static int reassemble(REQUEST *request, uint8_t ident, uint8_t block[MSCHAPV2_PW_BLOCK_LEN])
 {
-	VALUE_PAIR const	*chunk[NT_ENC_PW_MAX_CHUNKS];
-	VALUE_PAIR		*vp;
-	vp_cursor_t		cursor;
-	int			n = 0, i;
-	size_t			used = 0;
+	uint8_t const	*value[NT_ENC_PW_MAX_CHUNKS + 1];
+	size_t		len[NT_ENC_PW_MAX_CHUNKS + 1], detail[2];
+	VALUE_PAIR	*vp;
+	vp_cursor_t	cursor;
+	size_t		n = 0;
 
-	memset(chunk, 0, sizeof(chunk));
+	/* One more than the most allowed, so that too many is seen. */
 	fr_cursor_init(&cursor, &request->packet->vps);
-	while ((vp = fr_cursor_next_by_num(&cursor, PW_MSCHAP_NT_ENC_PW, VENDORPEC_MICROSOFT, TAG_ANY))) {
-		unsigned int seq;
-
-		if (++n > NT_ENC_PW_MAX_CHUNKS) {
-			RERROR("Malformed MS-CHAPv2 password change: more than %d MS-CHAP-NT-Enc-PW attributes",
-			       NT_ENC_PW_MAX_CHUNKS);
-			return -1;
-		}
-		if (vp->vp_length <= NT_ENC_PW_HDR) {
-			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW of %zu octets, need more than %d",
-			       vp->vp_length, NT_ENC_PW_HDR);
-			return -1;
-		}
-		if (vp->vp_octets[0] != NT_ENC_PW_CODE || vp->vp_octets[1] != ident) {
-			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW with code %u ident %u, "
-			       "need code %d ident %u (the MS-CHAP2-CPW's)", vp->vp_octets[0], vp->vp_octets[1],
-			       NT_ENC_PW_CODE, ident);
-			return -1;
-		}
-		seq = ((unsigned int) vp->vp_octets[2] << 8) | vp->vp_octets[3];
-		if (seq < 1 || seq > NT_ENC_PW_MAX_CHUNKS) {
-			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW sequence number %u, "
-			       "must be 1 to the number of chunks", seq);
-			return -1;
-		}
-		if (chunk[seq - 1]) {
-			RERROR("Malformed MS-CHAPv2 password change: two MS-CHAP-NT-Enc-PW with sequence number %u", seq);
-			return -1;
-		}
-		chunk[seq - 1] = vp;
+	while (n <= NT_ENC_PW_MAX_CHUNKS &&
+	       (vp = fr_cursor_next_by_num(&cursor, PW_MSCHAP_NT_ENC_PW, VENDORPEC_MICROSOFT, TAG_ANY))) {
+		value[n] = vp->vp_octets;
+		len[n++] = vp->vp_length;
 	}
-	if (n == 0) {
+
+	switch (nt_enc_pw_reassemble(value, len, n, ident, block, detail)) {
+	case NT_ENC_PW_OK:
+		return 0;
+	case NT_ENC_PW_TOO_MANY:
+		RERROR("Malformed MS-CHAPv2 password change: more than %d MS-CHAP-NT-Enc-PW attributes",
+		       NT_ENC_PW_MAX_CHUNKS);
+		break;
+	case NT_ENC_PW_SHORT:
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW of %zu octets, need more than %d",
+		       detail[0], NT_ENC_PW_HDR);
+		break;
+	case NT_ENC_PW_CODE_IDENT:
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW with code %zu ident %zu, "
+		       "need code %d ident %u (the MS-CHAP2-CPW's)", detail[0], detail[1], NT_ENC_PW_CODE, ident);
+		break;
+	case NT_ENC_PW_SEQUENCE:
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW sequence number %zu, "
+		       "must be 1 to the number of chunks", detail[0]);
+		break;
+	case NT_ENC_PW_DUPLICATE:
+		RERROR("Malformed MS-CHAPv2 password change: two MS-CHAP-NT-Enc-PW with sequence number %zu", detail[0]);
+		break;
+	case NT_ENC_PW_NONE:
 		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP2-CPW without MS-CHAP-NT-Enc-PW");
-		return -1;
-	}
-
-	for (i = 0; i < n; i++) {
-		size_t len;
-
-		if (!chunk[i]) {
-			RERROR("Malformed MS-CHAPv2 password change: %d MS-CHAP-NT-Enc-PW but sequence number %d "
-			       "is missing", n, i + 1);
-			return -1;
-		}
-		len = chunk[i]->vp_length - NT_ENC_PW_HDR;
-		if (len > MSCHAPV2_PW_BLOCK_LEN - used) {
-			RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW chunks longer than %d octets",
-			       MSCHAPV2_PW_BLOCK_LEN);
-			return -1;
-		}
-		memcpy(block + used, chunk[i]->vp_octets + NT_ENC_PW_HDR, len);
-		used += len;
-	}
-	if (used != MSCHAPV2_PW_BLOCK_LEN) {
+		break;
+	case NT_ENC_PW_MISSING:
+		RERROR("Malformed MS-CHAPv2 password change: %zu MS-CHAP-NT-Enc-PW but sequence number %zu "
+		       "is missing", detail[0], detail[1]);
+		break;
+	case NT_ENC_PW_TOO_LONG:
+		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW chunks longer than %d octets",
+		       MSCHAPV2_PW_BLOCK_LEN);
+		break;
+	case NT_ENC_PW_LENGTH:
 		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-NT-Enc-PW chunks make %zu octets, must be %d",
-		       used, MSCHAPV2_PW_BLOCK_LEN);
-		return -1;
+		       detail[0], MSCHAPV2_PW_BLOCK_LEN);
+		break;
 	}
-	return 0;
+	return -1;
 }
 
 mipkey_cpw_t *mipkey_cpw_read(REQUEST *request)

@@ -2,15 +2,17 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * test_parsers.c - unit tests for what the backends read from outside: ntlm_auth's helper
  * answers (rlm_mipkey/ntlm_answer.c) and the values of a user's LDAP entry
- * (rlm_mipkey/ldap_values.c). Expected values are written out by hand here.
+ * (rlm_mipkey/ldap_values.c), the MS-CHAP-NT-Enc-PW chunks of a password change
+ * (rlm_mipkey/nt_enc_pw.c). Expected values are written out by hand here.
  *
  *   gcc -std=gnu11 -Wall -Wextra -Irlm_mipkey -o /tmp/t tests/unit/test_parsers.c \
- *       rlm_mipkey/ntlm_answer.c rlm_mipkey/ldap_values.c -lcrypto && /tmp/t
+ *       rlm_mipkey/ntlm_answer.c rlm_mipkey/ldap_values.c rlm_mipkey/nt_enc_pw.c -lcrypto && /tmp/t
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "ldap_values.h"
+#include "nt_enc_pw.h"
 #include "ntlm_answer.h"
 #include "unit.h"
 
@@ -195,10 +197,92 @@ static void test_ldap_values(void)
 	check_int("algorithm: empty refused", -1, ldap_value_algorithm("", 0, alg, 8));
 }
 
+/* chunks of the given data sizes and sequence numbers (0: the position + 1), code 6, ident 42 */
+static nt_enc_pw_rc_t reassemble(size_t n, size_t const sizes[], unsigned int const seqs[], uint8_t block[516],
+				 size_t detail[2])
+{
+	static uint8_t	buf[20][600];
+	uint8_t const	*value[20];
+	size_t		len[20], i, off = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned int seq = seqs && seqs[i] ? seqs[i] : (unsigned int) i + 1;
+		size_t j;
+
+		buf[i][0] = 6;
+		buf[i][1] = 42;
+		buf[i][2] = (uint8_t) (seq >> 8);
+		buf[i][3] = (uint8_t) seq;
+		for (j = 0; j < sizes[i]; j++) buf[i][4 + j] = (uint8_t) (off + j);	/* the block's own offsets */
+		off += sizes[i];
+		value[i] = buf[i];
+		len[i] = 4 + sizes[i];
+	}
+	return nt_enc_pw_reassemble(value, len, n, 42, block, detail);
+}
+
+static void test_nt_enc_pw(void)
+{
+	static size_t const	three[] = { 243, 243, 30 }, sixteen_1[] = { 501, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static size_t const	seventeen[17] = { 500, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static unsigned int const reversed[] = { 3, 2, 1 }, dup[] = { 1, 2, 2 }, gap[] = { 1, 2, 4 };
+	static unsigned int const zero_seq[] = { 1, 2, 0x100 };
+	uint8_t		block[516], want[516];
+	size_t		detail[2], i, sizes[3];
+	uint8_t const	*value[2];
+	size_t		len[2];
+	uint8_t		bad[8] = { 6, 42, 0, 1, 0xAA, 0, 0, 0 };
+
+	for (i = 0; i < 516; i++) want[i] = (uint8_t) i;
+	check_int("nt-enc-pw: 243 + 243 + 30 in order", NT_ENC_PW_OK, reassemble(3, three, NULL, block, detail));
+	check_bytes("nt-enc-pw: the block", want, 516, block, 516);
+	check_int("nt-enc-pw: 16 chunks", NT_ENC_PW_OK, reassemble(16, sixteen_1, NULL, block, detail));
+	check_bytes("nt-enc-pw: the block of 16 chunks", want, 516, block, 516);
+	/* sent as seq 3, 2, 1: the first sent holds the block's start only if it is seq 1 */
+	sizes[0] = 30;
+	sizes[1] = 243;
+	sizes[2] = 243;
+	check_int("nt-enc-pw: out of order", NT_ENC_PW_OK, reassemble(3, sizes, reversed, block, detail));
+	/* chunk data carry their offsets in the order sent: seq 1 (sent last) holds 273..515 */
+	for (i = 0; i < 243; i++) want[i] = (uint8_t) (273 + i);
+	for (i = 0; i < 243; i++) want[243 + i] = (uint8_t) (30 + i);
+	for (i = 0; i < 30; i++) want[486 + i] = (uint8_t) i;
+	check_bytes("nt-enc-pw: out of order, put in sequence order", want, 516, block, 516);
+	check_int("nt-enc-pw: 17 chunks", NT_ENC_PW_TOO_MANY, reassemble(17, seventeen, NULL, block, detail));
+	check_int("nt-enc-pw: seq twice", NT_ENC_PW_DUPLICATE, reassemble(3, three, dup, block, detail));
+	check_int("nt-enc-pw: seq twice, which", 2, (long long) detail[0]);
+	check_int("nt-enc-pw: seq 1, 2, 4", NT_ENC_PW_MISSING, reassemble(3, three, gap, block, detail));
+	check_int("nt-enc-pw: seq 1, 2, 4: n", 3, (long long) detail[0]);
+	check_int("nt-enc-pw: seq 1, 2, 4: missing", 3, (long long) detail[1]);
+	check_int("nt-enc-pw: seq 256", NT_ENC_PW_SEQUENCE, reassemble(3, three, zero_seq, block, detail));
+	check_int("nt-enc-pw: seq 256, which", 256, (long long) detail[0]);
+	sizes[0] = 243;
+	sizes[1] = 243;
+	sizes[2] = 29;
+	check_int("nt-enc-pw: 515 octets", NT_ENC_PW_LENGTH, reassemble(3, sizes, NULL, block, detail));
+	check_int("nt-enc-pw: 515 octets, how many", 515, (long long) detail[0]);
+	sizes[2] = 31;
+	check_int("nt-enc-pw: 517 octets", NT_ENC_PW_TOO_LONG, reassemble(3, sizes, NULL, block, detail));
+	sizes[2] = 0;
+	check_int("nt-enc-pw: a chunk with only its header", NT_ENC_PW_SHORT, reassemble(3, sizes, NULL, block, detail));
+	check_int("nt-enc-pw: its length", 4, (long long) detail[0]);
+	check_int("nt-enc-pw: none", NT_ENC_PW_NONE, nt_enc_pw_reassemble(value, len, 0, 42, block, detail));
+	value[0] = bad;
+	len[0] = 5;
+	check_int("nt-enc-pw: ident 42 as expected", NT_ENC_PW_LENGTH, nt_enc_pw_reassemble(value, len, 1, 42, block, detail));
+	check_int("nt-enc-pw: ident not the CPW's", NT_ENC_PW_CODE_IDENT, nt_enc_pw_reassemble(value, len, 1, 7, block, detail));
+	check_int("nt-enc-pw: ident not the CPW's: code", 6, (long long) detail[0]);
+	check_int("nt-enc-pw: ident not the CPW's: ident", 42, (long long) detail[1]);
+	bad[0] = 5;
+	check_int("nt-enc-pw: code 5", NT_ENC_PW_CODE_IDENT, nt_enc_pw_reassemble(value, len, 1, 42, block, detail));
+	check_int("nt-enc-pw: code 5: code", 5, (long long) detail[0]);
+}
+
 int main(void)
 {
 	test_ntlm_answer();
 	test_ldap_values();
+	test_nt_enc_pw();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
