@@ -73,7 +73,7 @@ installed_ns() {
 	check "freeradius -XC: no ERROR line" "" "$(grep -E '(^|: )ERROR' "$work/xc.log" | head -3)"
 	check "freeradius -XC: no WARNING line" "" "$(grep -E '(^|: )WARN' "$work/xc.log" | head -3)"
 	check "freeradius -XC: rlm_mipkey loaded from /usr/lib/freeradius" yes \
-		"$(yesno grep -q 'Loaded rlm_mipkey' "$work/xc.log")"
+		"$(yesno grep -q 'Loaded module rlm_mipkey' "$work/xc.log")"
 	[ "$FAILED" -eq 0 ] || { tail -30 "$work/enable.log"; return 1; }
 
 	# The servers and clients of tests/test_install.sh (also the autopkgtest's), in a private
@@ -272,11 +272,13 @@ check "freeradius-mipkey: files, modes and owners" \
 -rw-r--r-- root/root ./usr/share/doc/freeradius-mipkey/SECURITY.md.gz
 -rw-r--r-- root/root ./usr/share/doc/freeradius-mipkey/changelog.Debian.gz
 -rw-r--r-- root/root ./usr/share/doc/freeradius-mipkey/copyright
+-rw-r--r-- root/root ./usr/share/lintian/overrides/freeradius-mipkey
 -rw-r--r-- root/root ./usr/share/man/man5/rlm_mipkey.5.gz" "$(files "$mdeb")"
 check "mipkey-client: files, modes and owners" \
 "-rwxr-xr-x root/root ./usr/bin/mipkey-client
 -rw-r--r-- root/root ./usr/share/doc/mipkey-client/changelog.Debian.gz
 -rw-r--r-- root/root ./usr/share/doc/mipkey-client/copyright
+-rw-r--r-- root/root ./usr/share/lintian/overrides/mipkey-client
 -rw-r--r-- root/root ./usr/share/man/man1/mipkey-client.1.gz" "$(files "$cdeb")"
 check "freeradius-mipkey: conffiles" \
 "/etc/freeradius/3.0/dictionary.mipkey
