@@ -106,7 +106,7 @@ installed() {
 	unshare --mount --propagation private -- "$SELF" --installed-ns "$work" || FAILED=$((FAILED + 1))
 	left=""
 	for f in /proc/[0-9]*/cmdline; do
-		[[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *"$work"* ]] && left="$left ${f#/proc/}"
+		[[ $(tr '\0' ' ' 2>/dev/null <"$f") == *"$work"* ]] && left="$left ${f#/proc/}"
 	done
 	check "installed: no process of the test left" "" "$left"
 	if [ "$own" = 1 ]; then
@@ -180,7 +180,7 @@ trap 'exit 130' INT TERM
 
 host_state() {
 	{
-		find /etc/freeradius /usr/lib/freeradius /usr/local /var/log/freeradius \
+		find /etc/freeradius /usr/lib/freeradius /usr/local /var/log/freeradius /var/cache/apt \
 			-printf '%p %y %m %u %g %s %T@ %l\n' 2>&1 | sort
 		find /etc/freeradius -type f -exec sha256sum {} + 2>&1 | sort
 		ls -d /run/freeradius /usr/bin/mipkey-client 2>&1
@@ -328,11 +328,11 @@ echo "TIME unpacked packages: postinst, enable steps, servers and clients $(elap
 # 6. Nothing left running, nothing on the host changed.
 left=""
 for f in /proc/[0-9]*/cmdline; do
-	[[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *"$WORK"* ]] && left="$left ${f#/proc/}"
+	[[ $(tr '\0' ' ' 2>/dev/null <"$f") == *"$WORK"* ]] && left="$left ${f#/proc/}"
 done
 check "no process of the test left" "" "$left"
 host_state >"$WORK/host-after"
-check "host's /etc/freeradius, /usr/lib/freeradius, /usr/bin/mipkey-client, /usr/local, /var/log/freeradius unchanged" "" \
+check "host's /etc/freeradius, /usr/lib/freeradius, /usr/bin/mipkey-client, /usr/local, /var/log/freeradius, /var/cache/apt unchanged" "" \
 	"$(diff "$WORK/host-before" "$WORK/host-after" | head -5)"
 
 echo "TIME deb test $(elapsed "$t0") s"
