@@ -193,8 +193,11 @@ host_state >"$WORK/host-before"
 #    build steps in it; dpkg-buildpackage without network.
 src=$WORK/src/freeradius-mipkey
 mkdir -p "$src"
-git ls-files -z | tar --null -T - -cf - 2>/dev/null | tar -xf - -C "$src" ||
-	{ fail "clean copy of the repository" "git ls-files | tar failed"; exit 1; }
+# A git work tree, as a clone is (make-orig-tarballs takes the tracked files), with the files as
+# they are here, committed or not.
+git ls-files -z | tar --null -T - -cf - 2>/dev/null | tar -xf - -C "$src" &&
+	git -C "$src" init -q && git -C "$src" add -A ||
+	{ fail "clean copy of the repository" "git ls-files | tar, git init failed"; exit 1; }
 readme_block deb-build-steps >"$WORK/build-steps"
 if ! grep -q '^tools/make-orig-tarballs' "$WORK/build-steps" || [ "$(tail -n 1 "$WORK/build-steps")" != "dpkg-buildpackage -us -uc -b" ]; then
 	fail "README deb-build-steps" "no make-orig-tarballs line, or not ending with dpkg-buildpackage -us -uc -b"; exit 1
@@ -213,7 +216,11 @@ check "component unpacked in freeradius/: headers of FreeRADIUS ${fr_version%%[+
 	"$(cat "$src/freeradius/VERSION" 2>&1) $(yesno test -f "$src/freeradius/src/include/radiusd.h")"
 check "nothing of FreeRADIUS in the repository's tracked files" "" \
 	"$(git ls-files | grep -E '(^|/)(radiusd|conffile|modpriv)\.h$')"
+(cd "$src" && tools/make-orig-tarballs -o "$WORK/again") >"$WORK/again.log" 2>&1
+check "make-orig-tarballs again: byte-identical tarballs" "" \
+	"$(cd "$WORK/again" 2>&1 && for t in *.tar.xz; do cmp "$t" "$WORK/src/$t" 2>&1; done)"
 cp -a "$src" "$WORK/src/freeradius-mipkey-$upstream"
+rm -rf "$WORK/src/freeradius-mipkey-$upstream/.git"
 
 t1=$(date +%s.%N)
 (cd "$src" && nice -n 19 unshare --net -- dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1
