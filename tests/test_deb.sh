@@ -17,8 +17,8 @@
 #      is laid over /usr/lib/freeradius and /usr/bin (read-only overlays), its /etc files are
 #      copied into a copy of Debian's stock /etc/freeradius/3.0 bound over the real one, and the
 #      package's postinst runs there (invoke-rc.d replaced by a recorder: no service is touched).
-#   5. Then, as the autopkgtest (debian/tests/integration) does on a testbed where the packages
-#      are really installed, "--installed": in a further mount namespace with its own copy of
+#   5. Then the autopkgtest, debian/tests/integration, as on a testbed where the packages are
+#      really installed ("--installed"): in a further mount namespace with its own copy of
 #      /etc/freeradius/3.0 and a tmpfs on /var/log/freeradius, README's enable steps (between
 #      <!-- deb-enable-steps --> markers, without the apt and systemctl lines), freeradius -XC,
 #      and the servers-and-clients stage of tests/test_install.sh (slapd on 389 and freeradius -f
@@ -28,7 +28,8 @@
 #      /var/log/freeradius are unchanged and no process of the test is left.
 # Opens no port on the host. Prints PASS/FAIL and TIME lines. Needs root, unshare, overlayfs.
 #   tests/test_deb.sh               all of the above (tests/run)
-#   tests/test_deb.sh --installed   only 5, against the installed packages (autopkgtest)
+#   tests/test_deb.sh --installed   only 5, against the installed packages (autopkgtest; its work
+#                                   directory is $AUTOPKGTEST_TMP/installed when that is set)
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO" || exit 1
@@ -145,11 +146,13 @@ deb_ns() {
 			stat -c '%U:%G %a' "$RADDB/$f"; done | paste -sd '|')"
 	check "nothing enabled by the package" "" "$(find "$RADDB/mods-enabled" "$RADDB/sites-enabled" -name '*mipkey*')"
 	[ "$FAILED" -eq 0 ] || return 1
-	installed "$work/installed"
+	# The autopkgtest itself, with the directory autopkgtest would give it.
+	mkdir -p "$work/autopkgtest-tmp"
+	(cd "$REPO" && AUTOPKGTEST_TMP="$work/autopkgtest-tmp" debian/tests/integration)
 }
 
 case "${1:-}" in
---installed) installed "${2:-}"; exit ;;
+--installed) installed "${2:-${AUTOPKGTEST_TMP:+$AUTOPKGTEST_TMP/installed}}"; exit ;;
 --installed-ns) installed_ns "$2"; exit ;;
 --deb-ns) deb_ns "$2"; exit ;;
 esac
