@@ -37,6 +37,7 @@ cd "$REPO" || exit 1
 source tests/lib/check.sh
 
 RADDB=/etc/freeradius/3.0
+MIPKEY_CLIENT_PATH=${MIPKEY_CLIENT_PATH:-/usr/local/bin/mipkey-client}
 MIPKEY_PORT=1645
 SECRET=testing123	# Debian's stock clients.conf: client localhost
 
@@ -118,7 +119,8 @@ EOF
 
 	# Mobile IP keys with the installed mipkey-client (it sends Message-Authenticator).
 	out=$(command -v mipkey-client)
-	check "mipkey-client installed in /usr/local/bin" /usr/local/bin/mipkey-client "$out"
+	# tests/test_deb.sh runs this stage too, with the package's /usr/bin/mipkey-client.
+	check "mipkey-client installed in ${MIPKEY_CLIENT_PATH%/*}" "$MIPKEY_CLIENT_PATH" "$out"
 	mipkey-client --server "127.0.0.1:$MIPKEY_PORT" --secret "$SECRET" --nai alice@mipkey.test \
 		--password clientPass --mn-ha-spi 256 --mn-fa-spi 257 >"$work/mipkey-client.log" 2>&1
 	rc=$?
