@@ -20,12 +20,12 @@ RCSID("$Id$")
 
 #include <freeradius/modules.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <strings.h>
 
 #include "mobileip.h"
+#include "crypto.h"
 #include "profile.h"
 #include "mip_ext.h"
 #include "mip_policy.h"
@@ -312,7 +312,6 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 {
 	char const	*err = NULL;
 	uint8_t		copy[RRQ_MAX_LEN];
-	unsigned int	md5_len = 0;
 	int		ok;
 
 	if (mip_rrq_parse(blob->vp_octets, blob->vp_length, rrq, &err) < 0) {
@@ -325,9 +324,9 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 	}
 	memcpy(copy, blob->vp_octets, blob->vp_length);
 	if (rrq->mn_aaa_auth.present) memset(copy + rrq->mn_aaa_auth.auth_offset, 0, rrq->mn_aaa_auth.authenticator_len);
-	ok = EVP_Digest(copy, blob->vp_length, fe->rrq_md5, &md5_len, EVP_md5(), NULL);
+	ok = mipkey_digest(MIPKEY_MD5, &(mipkey_piece_t){ copy, blob->vp_length }, 1, fe->rrq_md5) == 0;
 	OPENSSL_cleanse(copy, sizeof(copy));
-	if (!ok || md5_len != sizeof(fe->rrq_md5)) {
+	if (!ok) {
 		RERROR("MD5 of the Registration Request failed (OpenSSL error)");
 		return RLM_MODULE_FAIL;
 	}
@@ -501,29 +500,35 @@ static void wipe_list(VALUE_PAIR *vps)
 
 static int compute_keys(mobileip_result_t *r, mip_policy_result_t const *pr, uint8_t const *aaa_key, size_t aaa_key_len)
 {
-	ssize_t len;
+	uint8_t	nonces[2 * RFC3957_NONCE_LEN];	/* one DRBG call for both nonces */
+	ssize_t	len;
+	int	ret = -1;
 
+	if ((r->mn_ha || r->mn_fa) && rfc3957_nonce(nonces, sizeof(nonces)) < 0) return -1;
 	if (r->mn_ha) {
-		if (rfc3957_nonce(r->mn_ha_nonce, sizeof(r->mn_ha_nonce)) < 0 ||
-		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_ha_nonce,
-					     sizeof(r->mn_ha_nonce), pr->mn_id, pr->mn_id_len, r->mn_ha_key) < 0) return -1;
+		memcpy(r->mn_ha_nonce, nonces, sizeof(r->mn_ha_nonce));
+		if (rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_ha_nonce,
+					     sizeof(r->mn_ha_nonce), pr->mn_id, pr->mn_id_len, r->mn_ha_key) < 0) goto done;
 		len = rfc3957_mn_ha_keygen_reply(r->mn_ha_keygen_reply, sizeof(r->mn_ha_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_ha_spi, r->algorithm, r->replay_method,
 						 r->mn_ha_nonce, sizeof(r->mn_ha_nonce));
-		if (len < 0) return -1;
+		if (len < 0) goto done;
 		r->mn_ha_keygen_reply_len = (size_t) len;
 	}
 	if (r->mn_fa) {
-		if (rfc3957_nonce(r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
-		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_fa_nonce,
-					     sizeof(r->mn_fa_nonce), pr->mn_id, pr->mn_id_len, r->mn_fa_key) < 0) return -1;
+		memcpy(r->mn_fa_nonce, nonces + RFC3957_NONCE_LEN, sizeof(r->mn_fa_nonce));
+		if (rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_fa_nonce,
+					     sizeof(r->mn_fa_nonce), pr->mn_id, pr->mn_id_len, r->mn_fa_key) < 0) goto done;
 		len = rfc3957_mn_fa_keygen_reply(r->mn_fa_keygen_reply, sizeof(r->mn_fa_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_fa_spi, r->algorithm,
 						 r->mn_fa_nonce, sizeof(r->mn_fa_nonce));
-		if (len < 0) return -1;
+		if (len < 0) goto done;
 		r->mn_fa_keygen_reply_len = (size_t) len;
 	}
-	return 0;
+	ret = 0;
+done:
+	OPENSSL_cleanse(nonces, sizeof(nonces));
+	return ret;
 }
 
 /*

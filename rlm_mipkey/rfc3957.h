@@ -4,8 +4,8 @@
  *		Generation Nonces, key derivation and the KeyGen Reply
  *		extensions the home AAA server hands to the agents.
  *
- * Pure: depends only on libc and OpenSSL 3 libcrypto (default library
- * context: HMAC, SHA1 and the DRBG are in the default provider).
+ * Pure: depends only on libc and OpenSSL 3 libcrypto, through crypto.c
+ * (the core's one library context: HMAC, SHA1 and the DRBG).
  * Multi-byte fields are written in network byte order; SPIs, lifetimes
  * and identifiers are passed in host byte order.
  */
@@ -59,7 +59,8 @@
 
 /*
  * RFC 3957 5 step 2: fill nonce with len cryptographically random bytes
- * (OpenSSL RAND_bytes, RFC 1750 / [7]).  len must be >= 16.
+ * (the DRBG of the core's OpenSSL library context, RFC 1750 / [7]).
+ * len must be >= 16; one call may fill several nonces.
  * Returns 0 or -1.
  */
 int rfc3957_nonce(uint8_t *nonce, size_t len);
