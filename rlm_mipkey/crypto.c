@@ -284,27 +284,33 @@ done:
 	return ret;
 }
 
-int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t n,
-		     uint8_t out[MIPKEY_SHA1_LEN])
+int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t pieces,
+		     size_t messages, uint8_t *out)
 {
 	thread_state_t	*ts;
-	size_t		i, outlen = 0;
+	size_t		i, m, outlen = 0;
 	int		ret = -1;
 
 	if (!key || !key_len || !mipkey_crypto_ok() || !(ts = thread_state())) goto done;
 
-	if (!EVP_MAC_init(ts->hmac, key, key_len, NULL)) goto rekey;
-	for (i = 0; i < n; i++) {
-		if (p[i].len && !EVP_MAC_update(ts->hmac, p[i].data, p[i].len)) goto rekey;
+	for (m = 0; m < messages; m++) {
+		/* The key's inner and outer states are made once; NULL re-uses them. */
+		if (!EVP_MAC_init(ts->hmac, m ? NULL : key, m ? 0 : key_len, NULL)) goto rekey;
+		for (i = 0; i < pieces; i++) {
+			mipkey_piece_t const *q = &p[m * pieces + i];
+
+			if (q->len && !EVP_MAC_update(ts->hmac, q->data, q->len)) goto rekey;
+		}
+		if (!EVP_MAC_final(ts->hmac, out + m * MIPKEY_SHA1_LEN, &outlen, MIPKEY_SHA1_LEN) ||
+		    outlen != MIPKEY_SHA1_LEN) goto rekey;
 	}
-	if (!EVP_MAC_final(ts->hmac, out, &outlen, MIPKEY_SHA1_LEN) || outlen != MIPKEY_SHA1_LEN) goto rekey;
 	ret = 0;
 
 rekey:
 	/* The context would otherwise keep the key's inner and outer states. */
 	if (!EVP_MAC_init(ts->hmac, wipe_key, sizeof(wipe_key), NULL)) ret = -1;
 done:
-	if (ret < 0) OPENSSL_cleanse(out, MIPKEY_SHA1_LEN);
+	if (ret < 0) OPENSSL_cleanse(out, MIPKEY_SHA1_LEN * messages);
 	return ret;
 }
 

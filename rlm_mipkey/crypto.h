@@ -47,11 +47,13 @@ typedef struct {
 int mipkey_digest(mipkey_md_t md, mipkey_piece_t const *p, size_t n, uint8_t *out);
 
 /*
- * HMAC-SHA1 under key (key_len >= 1) of n pieces. OUT: out (20). Returns 0
- * or -1 (then out is cleansed).
+ * HMAC-SHA1 under key (key_len >= 1) of `messages` messages, each of
+ * `pieces` pieces (p holds messages * pieces pieces, message by message):
+ * the key is set up once for all of them. OUT: out (20 * messages).
+ * Returns 0 or -1 (then out is cleansed).
  */
-int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t n,
-		     uint8_t out[MIPKEY_SHA1_LEN]);
+int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t pieces,
+		     size_t messages, uint8_t *out);
 
 /*
  * RFC 2759 8.6 DesEncrypt, n times: block i is clear + i * clear_step (8

@@ -37,17 +37,31 @@ int rfc3957_registration_key(uint8_t const *aaa_key, size_t aaa_key_len,
 			     uint8_t const *mn_id, size_t mn_id_len,
 			     uint8_t key[RFC3957_KEY_LEN])
 {
-	mipkey_piece_t	p[2];
+	return rfc3957_registration_keys(aaa_key, aaa_key_len, nonce, nonce_len, 1, mn_id, mn_id_len, key);
+}
 
-	if (!key) return -1;
-	if (!aaa_key || !aaa_key_len || !nonce || nonce_len < RFC3957_NONCE_MIN_LEN || !mn_id || !mn_id_len ||
-	    mschapv2_crypto_init(NULL) < 0) {
-		OPENSSL_cleanse(key, RFC3957_KEY_LEN);
+/* Two keys at most per request (MN-HA, MN-FA): room for a few more, no allocation. */
+#define RFC3957_MAX_KEYS	4
+
+int rfc3957_registration_keys(uint8_t const *aaa_key, size_t aaa_key_len,
+			      uint8_t const *nonces, size_t nonce_len, size_t n,
+			      uint8_t const *mn_id, size_t mn_id_len,
+			      uint8_t *keys)
+{
+	mipkey_piece_t	p[2 * RFC3957_MAX_KEYS];
+	size_t		i;
+
+	if (!keys) return -1;
+	if (!n || n > RFC3957_MAX_KEYS || !aaa_key || !aaa_key_len || !nonces || nonce_len < RFC3957_NONCE_MIN_LEN ||
+	    !mn_id || !mn_id_len || mschapv2_crypto_init(NULL) < 0) {
+		if (n <= RFC3957_MAX_KEYS) OPENSSL_cleanse(keys, RFC3957_KEY_LEN * n);
 		return -1;
 	}
-	p[0] = (mipkey_piece_t){ nonce, nonce_len };
-	p[1] = (mipkey_piece_t){ mn_id, mn_id_len };
-	return mipkey_hmac_sha1(aaa_key, aaa_key_len, p, 2, key);
+	for (i = 0; i < n; i++) {
+		p[2 * i] = (mipkey_piece_t){ nonces + i * nonce_len, nonce_len };
+		p[2 * i + 1] = (mipkey_piece_t){ mn_id, mn_id_len };
+	}
+	return mipkey_hmac_sha1(aaa_key, aaa_key_len, p, 2, n, keys);
 }
 
 /*

@@ -83,6 +83,17 @@ int rfc3957_registration_key(uint8_t const *aaa_key, size_t aaa_key_len,
 			     uint8_t key[RFC3957_KEY_LEN]);
 
 /*
+ * The same for n nonces of nonce_len octets each, back to back in nonces
+ * (the MN-HA and the MN-FA key of one request: same AAA key, same mobile
+ * node identifier), the AAA key set up once. OUT: keys, 20 * n octets
+ * (cleansed on failure). Returns 0 or -1.
+ */
+int rfc3957_registration_keys(uint8_t const *aaa_key, size_t aaa_key_len,
+			      uint8_t const *nonces, size_t nonce_len, size_t n,
+			      uint8_t const *mn_id, size_t mn_id_len,
+			      uint8_t *keys);
+
+/*
  * RFC 3957 6.4 (figure 5) with subtype 1 data (6.4, figure 6): the MN-HA
  * AAA KeyGen Reply extension, type 43:
  *
