@@ -6,12 +6,16 @@
 #   mipkey-plain   rlm_mipkey, MS-CHAPv2 with MPPE keys (files: control:NT-Password)
 #   mipkey-mip     the same plus Mobile IP MN-HA + MN-FA keys (Mipkey-Key-Request = 3)
 #   stock-plain    Debian's rlm_mschap, same users file, same request
+#   static-plain   the limit's site: no authentication module, rlm_mipkey's plain reply given
+#                  statically (so the core's decoding, files, reply encoding are counted)
+#   static-mip     the same with rlm_mipkey's Mobile IP reply
+#   accept         no authentication module and no reply attribute
 #   core           the core's own operations outside freeradius (bench/callgrind_core):
 #                  one MS-CHAPv2 verification, one Mobile IP derivation, and their primitives
 # Prints "INSTR name value" lines (instructions per request / per operation).
 #
 # usage: bench/callgrind.sh [-n REQUESTS] [-w WARMUP] [-o FILE]
-# Environment: BENCH_PORT (38960: uses it and the next port), BENCH_MODULE_DIR (the module).
+# Environment: BENCH_PORT (38960: uses it and the next six ports), BENCH_MODULE_DIR (the module).
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO" || exit 1
@@ -32,7 +36,7 @@ PORT=${BENCH_PORT:-38960}
 SECRET=mipkey-bench-secret
 PY=/usr/bin/python3
 WORK=$(mktemp -d /tmp/mipkey-callgrind.XXXXXX)
-cleanup() { bench_server_stop "$WORK/radiusd"; rm -rf "$WORK"; }
+cleanup() { bench_server_stop "$WORK/capture"; bench_server_stop "$WORK/radiusd"; rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -55,6 +59,19 @@ open(f"{work}/mip.req", "w").write(plain + "Mipkey-Key-Request = 3\nMipkey-MN-HA
 PYEOF
 mkdir -p "$WORK/dict"
 printf '$INCLUDE %s/raddb/dictionary.mipkey\n' "$REPO" >"$WORK/dict/dictionary"
+
+# The replies rlm_mipkey gives, captured from a server without valgrind, for the static sites.
+bench_server_setup "$WORK/capture" "$PORT" "$SECRET" "$WORK/users" || exit 1
+bench_server_start "$WORK/capture" || exit 1
+capture() {	# capture FILE OUT: the reply's attributes as "Attr := value" lines
+	radclient -x -d "$WORK/dict" -f "$1" -r 1 -t 5 "127.0.0.1:$PORT" auth "$SECRET" 2>&1 |
+		awk '/^Received Access-Accept/ { on = 1; next } on && /^\t/ { sub(/^\t/, ""); print }' |
+		sed -e 's/^\([A-Za-z0-9-]*\) = /\1 := /' -e 's/^Message-Authenticator := .*/Message-Authenticator := 0x00/' >"$2"
+	grep -q "^MS-CHAP2-Success := " "$2" || { echo "FAIL callgrind: no reply captured for $(basename "$1")"; cat "$2"; return 1; }
+}
+capture "$WORK/plain.req" "$WORK/static-plain" && capture "$WORK/mip.req" "$WORK/static-mip" || exit 1
+bench_server_stop "$WORK/capture"
+export BENCH_STATIC_PLAIN="$WORK/static-plain" BENCH_STATIC_MIP="$WORK/static-mip"
 
 bench_server_setup "$WORK/radiusd" "$PORT" "$SECRET" "$WORK/users" || exit 1
 BENCH_THREADS=-s bench_server_start "$WORK/radiusd" valgrind --tool=callgrind --collect-atstart=yes \
@@ -90,6 +107,9 @@ rc=0
 measure mipkey-plain "$WORK/plain.req" "$PORT" || rc=1
 measure mipkey-mip "$WORK/mip.req" "$PORT" || rc=1
 measure stock-plain "$WORK/plain.req" "$((PORT + 1))" || rc=1
+measure static-plain "$WORK/plain.req" "$((PORT + 4))" || rc=1
+measure static-mip "$WORK/mip.req" "$((PORT + 5))" || rc=1
+measure accept "$WORK/plain.req" "$((PORT + 6))" || rc=1
 bench_server_stop "$WORK/radiusd"
 
 # The core alone: inclusive instructions of each op_/prim_ function over ROUNDS + 50 calls.

@@ -14,8 +14,8 @@
  * provider context set-ups and frees per MS-CHAPv2 verification. A thread
  * reuses its own contexts, so no lock is taken on the request path. Key
  * material never stays in them: each digest context is re-initialised
- * after its final, and the MAC and cipher contexts are re-keyed with a
- * constant key after use.
+ * after its final, the MAC context is re-keyed with a constant key after
+ * use, and the cipher context is reset (its key schedule freed, cleansed).
  */
 #ifndef MIPKEY_CRYPTO_H
 #define MIPKEY_CRYPTO_H

@@ -141,6 +141,8 @@ static DICT_ATTR const *attr_by_name(char const *name)
 	return dict_attrbyname(name);
 }
 
+static void asked_resolve(void);
+
 static mobileip_profile_t const *profile_by_name(char const *name)
 {
 	int i;
@@ -232,6 +234,7 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 		return 0;
 	}
 	attrs_resolve();
+	asked_resolve();
 	inst = talloc_zero(ctx, mobileip_inst_t);
 	if (!inst) return -1;
 	inst->log_prefix = log_prefix;
@@ -304,10 +307,50 @@ static VALUE_PAIR *first_request_attr(REQUEST *request, char const *const names[
 	return NULL;
 }
 
+/*
+ * What asks for keys, found in one pass over the request (every request goes through here,
+ * twice when it is accepted): the Registration Request, Mipkey-Key-Request, or a standard
+ * MN-HA SPI (3GPP2, WiMAX). The attributes were resolved at instantiate.
+ */
+typedef struct {
+	VALUE_PAIR	*blob;			//!< Mipkey-Registration-Request
+	VALUE_PAIR	*key_request;		//!< Mipkey-Key-Request
+	VALUE_PAIR	*std_spi;		//!< 3GPP2-MN-HA-SPI or WiMAX-RRQ-MN-HA-SPI
+} asked_t;
+
+static DICT_ATTR const *asked_da[4];		//!< the four above, in that order (std_spi twice)
+
+static void asked_resolve(void)
+{
+	asked_da[0] = attr_by_name("Mipkey-Registration-Request");
+	asked_da[1] = attr_by_name("Mipkey-Key-Request");
+	asked_da[2] = attr_by_name(mn_ha_spi_attrs[1]);
+	asked_da[3] = attr_by_name(mn_ha_spi_attrs[2]);
+}
+
+static bool find_asked(REQUEST *request, asked_t *a)
+{
+	VALUE_PAIR *vp;
+
+	memset(a, 0, sizeof(*a));
+	for (vp = request->packet->vps; vp; vp = vp->next) {
+		if (!vp->da) continue;
+		if (vp->da == asked_da[0]) {
+			if (!a->blob) a->blob = vp;
+		} else if (vp->da == asked_da[1]) {
+			if (!a->key_request) a->key_request = vp;
+		} else if (vp->da == asked_da[2] || vp->da == asked_da[3]) {
+			if (!a->std_spi) a->std_spi = vp;
+		}
+	}
+	return a->blob || a->key_request || a->std_spi;
+}
+
 bool mobileip_requested(REQUEST *request)
 {
-	return request_attr(request, "Mipkey-Registration-Request") || request_attr(request, "Mipkey-Key-Request") ||
-	       first_request_attr(request, mn_ha_spi_attrs + 1);
+	asked_t a;
+
+	return find_asked(request, &a);
 }
 
 /* A refused key request: one ERROR line in the log, the same text in Reply-Message. */
@@ -723,6 +766,7 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	mobileip_profile_t const	*profile;
 	CONF_SECTION			*client_cs = request->client ? request->client->cs : NULL;
 	VALUE_PAIR			*blob, *key_request, *vps = NULL;
+	asked_t				asked;
 	bool				keys_requested;
 	rlm_rcode_t			rcode;
 
@@ -730,9 +774,9 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	r.return_skey = inst->return_skey;
 	r.return_master_key = inst->return_master_key;
 
-	blob = request_attr(request, "Mipkey-Registration-Request");
-	key_request = request_attr(request, "Mipkey-Key-Request");
-	keys_requested = blob || key_request || first_request_attr(request, mn_ha_spi_attrs + 1);
+	keys_requested = find_asked(request, &asked);
+	blob = asked.blob;
+	key_request = asked.key_request;
 
 	/* A client with a bad profile is a configuration error: its key requests fail, not reject. */
 	if (client_bool(request, client_cs, "mipkey_return_skey", &r.return_skey) < 0 ||

@@ -5,6 +5,11 @@
 # fed by the same rlm_files users file, so A and B see the same users and the same core:
 #   port P     bench-mipkey: files, then rlm_mipkey (backend = none: k from control:NT-Password)
 #   port P+1   bench-stock:  files, then Debian's stock rlm_mschap
+# With BENCH_STATIC_PLAIN / BENCH_STATIC_MIP (files of "Attr := value" lines: what rlm_mipkey
+# answered), the limit's sites (no authentication module at all, for bench/callgrind.sh):
+#   port P+4   bench-static-plain: files, Auth-Type Accept, that reply given statically
+#   port P+5   bench-static-mip:   the same with the Mobile IP reply
+#   port P+6   bench-accept:       files, Auth-Type Accept, no reply attribute
 # With LDAP (bench_server_setup ... LDAP_PORT):
 #   port P+2   bench-mipkey-ldap: rlm_mipkey, backend = ldap (one search per request)
 #   port P+3   bench-stock-ldap:  stock rlm_ldap + rlm_mschap (freeradius-ldap)
@@ -166,6 +171,11 @@ server bench-stock {
 	}
 }
 CONF
+	if [ -n "${BENCH_STATIC_PLAIN:-}" ]; then
+		_bench_static_site bench-static-plain $((port + 4)) "$BENCH_STATIC_PLAIN" >>"$dir/raddb/radiusd.conf"
+		_bench_static_site bench-static-mip $((port + 5)) "$BENCH_STATIC_MIP" >>"$dir/raddb/radiusd.conf"
+		_bench_static_site bench-accept $((port + 6)) /dev/null >>"$dir/raddb/radiusd.conf"
+	fi
 	if [ -n "$ldap_port" ]; then
 		cat >>"$dir/raddb/radiusd.conf" <<CONF
 server bench-mipkey-ldap {
@@ -203,6 +213,18 @@ CONF
 	fi
 	echo "$port" >"$dir/run/port"
 	echo "$secret" >"$dir/run/secret"
+}
+
+# _bench_static_site NAME PORT REPLY_FILE: accepts every user of the users file with that reply.
+_bench_static_site() {
+	printf 'server %s {\n\tlisten {\n\t\ttype = auth\n\t\tipaddr = 127.0.0.1\n\t\tport = %s\n\t}\n' "$1" "$2"
+	printf '\tauthorize {\n\t\tbench_files\n\t\tupdate control {\n\t\t\t&Auth-Type := Accept\n\t\t}\n'
+	if [ -s "$3" ]; then
+		printf '\t\tupdate reply {\n'
+		sed 's/^/\t\t\t\&/' "$3"
+		printf '\t\t}\n'
+	fi
+	printf '\t}\n}\n'
 }
 
 # bench_server_start DIR [PREFIX...]: freeradius -f (with BENCH_THREADS=-s: single-threaded)
