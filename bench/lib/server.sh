@@ -12,7 +12,8 @@
 #   port P+6   bench-accept:       files, Auth-Type Accept, no reply attribute
 # With LDAP (bench_server_setup ... LDAP_PORT):
 #   port P+2   bench-mipkey-ldap: rlm_mipkey, backend = ldap (one search per request)
-#   port P+3   bench-stock-ldap:  stock rlm_ldap + rlm_mschap (freeradius-ldap)
+#   port P+3   bench-stock-ldap:  stock rlm_ldap (freeradius-ldap) + rlm_mschap, rlm_pap to turn
+#                                 the hex sambaNTPassword into NT-Password (as Debian's default site)
 #
 #   bench_server_setup DIR PORT SECRET USERS_FILE [LDAP_PORT LDAP_BASE LDAP_BINDDN LDAP_PW]
 #   bench_server_start DIR [PREFIX...]     # e.g. valgrind --tool=callgrind ...; waits for Status-Server
@@ -98,10 +99,13 @@ CONF
 			pool {
 				start = 4
 				min = 4
-				max = 16
-				spare = 8
+				max = 8
+				spare = 4
 			}
 		}
+	}
+	pap {
+		normalise = yes
 	}
 	ldap {
 		server = "127.0.0.1"
@@ -119,8 +123,8 @@ CONF
 		pool {
 			start = 4
 			min = 4
-			max = 16
-			spare = 8
+			max = 8
+			spare = 4
 			uses = 0
 			retry_delay = 1
 			lifetime = 0
@@ -202,6 +206,7 @@ server bench-stock-ldap {
 	authorize {
 		ldap
 		mschap
+		pap
 	}
 	authenticate {
 		Auth-Type MS-CHAP {
