@@ -20,6 +20,9 @@
 #   bench_server_stop DIR
 # BENCH_MODULE_DIR: where rlm_mipkey.so is (default: the build tree's .libs).
 # BENCH_THREADS: "-s" runs freeradius single-threaded (callgrind), else the thread pool.
+# Both LDAP pipelines get the same connection pool: a connection per thread (32), all opened at
+# start, so that no request is refused for want of a connection (with fewer connections than
+# requests in flight both modules refuse the excess at once: "pool exhausted").
 
 BENCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_REPO=$(cd "$BENCH_LIB_DIR/../.." && pwd)
@@ -65,10 +68,10 @@ client localhost {
 	require_message_authenticator = no
 }
 thread pool {
-	start_servers = 8
-	max_servers = 16
+	start_servers = 16
+	max_servers = 32
 	min_spare_servers = 4
-	max_spare_servers = 16
+	max_spare_servers = 32
 	max_requests_per_server = 0
 }
 modules {
@@ -97,10 +100,10 @@ CONF
 			identity = "$binddn"
 			password = "$bindpw"
 			pool {
-				start = 4
-				min = 4
-				max = 8
-				spare = 4
+				start = 32
+				min = 32
+				max = 32
+				spare = 0
 			}
 		}
 	}
@@ -121,10 +124,10 @@ CONF
 			filter = "(uid=%{%{Stripped-User-Name}:-%{User-Name}})"
 		}
 		pool {
-			start = 4
-			min = 4
-			max = 8
-			spare = 4
+			start = 32
+			min = 32
+			max = 32
+			spare = 0
 			uses = 0
 			retry_delay = 1
 			lifetime = 0
