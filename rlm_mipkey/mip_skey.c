@@ -3,44 +3,29 @@
  * mip_skey.c - Skey and Skey' of WO 2004/049672 (seed 000) formulas (1)
  *		and (2), as pinned down in docs/PROTOCOL.md section 1.
  *
- * OpenSSL 3 EVP digests only.  The inputs are hashed piece by piece, so
- * no concatenation buffer holding key material is ever built.
+ * MD5 through crypto.c (one library context, a context reused per thread).
+ * The inputs are hashed piece by piece, so no concatenation buffer holding
+ * key material is ever built.
  */
 #include "mip_skey.h"
+#include "crypto.h"
+#include "mschapv2.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-typedef struct {
-	void const	*data;
-	size_t		len;
-} piece_t;
+typedef mipkey_piece_t piece_t;
 
 /*
- *	MD5 over n pieces.  OUT: out, 16 bytes (cleansed on failure).
+ *	MD5 over n pieces.  OUT: out, 16 bytes (cleansed on failure).  Sets up
+ *	the core's crypto on first use, so callers need not.
  */
 static int md5_pieces(piece_t const *p, size_t n, uint8_t out[MIP_SKEY_LEN])
 {
-	EVP_MD_CTX	*ctx;
-	unsigned int	outlen = 0;
-	size_t		i;
-	int		ret = -1;
-
-	ctx = EVP_MD_CTX_new();
-	if (!ctx) goto done;
-
-	if (!EVP_DigestInit_ex2(ctx, EVP_md5(), NULL)) goto done;
-	for (i = 0; i < n; i++) {
-		if (!EVP_DigestUpdate(ctx, p[i].data, p[i].len)) goto done;
+	if (mschapv2_crypto_init(NULL) < 0) {
+		OPENSSL_cleanse(out, MIP_SKEY_LEN);
+		return -1;
 	}
-	if (!EVP_DigestFinal_ex(ctx, out, &outlen)) goto done;
-	if (outlen != MIP_SKEY_LEN) goto done;
-	ret = 0;
-
-done:
-	EVP_MD_CTX_free(ctx);		/* also cleanses the digest state */
-	if (ret < 0) OPENSSL_cleanse(out, MIP_SKEY_LEN);
-	return ret;
+	return mipkey_digest(MIPKEY_MD5, p, n, out);
 }
 
 /*

@@ -20,12 +20,12 @@ RCSID("$Id$")
 
 #include <freeradius/modules.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <strings.h>
 
 #include "mobileip.h"
+#include "crypto.h"
 #include "profile.h"
 #include "mip_ext.h"
 #include "mip_policy.h"
@@ -61,6 +61,87 @@ static const CONF_PARSER mobileip_config[] = {
 							  require_message_authenticator), "yes" },
 	CONF_PARSER_TERMINATOR
 };
+
+/*
+ * Every attribute this file and the profiles read or write, resolved once at instantiate: a
+ * request looks its names up here (a binary search, sorted at instantiate) instead of in the
+ * dictionary's hash table (about 27 lookups per Mobile IP request). A name that is not in the
+ * table, or was not in the dictionary then, still works (dictionary lookup); add new names
+ * here to make them cheap. Written only by
+ * mobileip_instantiate(), in the main thread before the workers start.
+ */
+typedef struct {
+	char const	*name;
+	DICT_ATTR const	*da;		//!< NULL: not in the dictionary (logged when a request needs it)
+} attr_entry_t;
+
+static attr_entry_t attrs[] = {
+	{ "3GPP2-Home-Agent-IP-Address", NULL },
+	{ "3GPP2-MN-HA-SPI", NULL },
+	{ "3GPP2-MN-HA-Shared-Key", NULL },
+	{ "Cisco-AVPair", NULL },
+	{ "Mipkey-AAA-SPI", NULL },
+	{ "Mipkey-Algorithm", NULL },
+	{ "Mipkey-Home-Address", NULL },
+	{ "Mipkey-Home-Agent-Address", NULL },
+	{ "Mipkey-Key-Request", NULL },
+	{ "Mipkey-MN-FA-Key", NULL },
+	{ "Mipkey-MN-FA-KeyGen-Reply", NULL },
+	{ "Mipkey-MN-FA-Lifetime", NULL },
+	{ "Mipkey-MN-FA-Nonce", NULL },
+	{ "Mipkey-MN-FA-SPI", NULL },
+	{ "Mipkey-MN-HA-Key", NULL },
+	{ "Mipkey-MN-HA-KeyGen-Reply", NULL },
+	{ "Mipkey-MN-HA-Lifetime", NULL },
+	{ "Mipkey-MN-HA-Nonce", NULL },
+	{ "Mipkey-MN-HA-SPI", NULL },
+	{ "Mipkey-Master-Key", NULL },
+	{ "Mipkey-Registration-Request", NULL },
+	{ "Mipkey-Replay-Method", NULL },
+	{ "Mipkey-Requested-Lifetime", NULL },
+	{ "Mipkey-Skey", NULL },
+	{ "WiMAX-FA-RK-Key", NULL },
+	{ "WiMAX-FA-RK-SPI", NULL },
+	{ "WiMAX-MN-hHA-MIP4-Key", NULL },
+	{ "WiMAX-MN-hHA-MIP4-SPI", NULL },
+	{ "WiMAX-RRQ-HA-IP", NULL },
+	{ "WiMAX-RRQ-MN-HA-SPI", NULL },
+	{ "WiMAX-hHA-IP-MIP4", NULL },
+};
+
+#define ATTRS_COUNT (sizeof(attrs) / sizeof(attrs[0]))
+
+static int attr_entry_cmp(void const *a, void const *b)
+{
+	return strcmp(((attr_entry_t const *) a)->name, ((attr_entry_t const *) b)->name);
+}
+
+static void attrs_resolve(void)
+{
+	size_t i;
+
+	qsort(attrs, ATTRS_COUNT, sizeof(attrs[0]), attr_entry_cmp);
+	for (i = 0; i < ATTRS_COUNT; i++) attrs[i].da = dict_attrbyname(attrs[i].name);
+}
+
+static DICT_ATTR const *attr_by_name(char const *name)
+{
+	size_t	lo = 0, hi = ATTRS_COUNT;
+	int	c;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		c = strcmp(name, attrs[mid].name);
+		/* Not resolved: a dictionary read after instantiate may have it now. */
+		if (c == 0) return attrs[mid].da ? attrs[mid].da : dict_attrbyname(name);
+		if (c < 0) hi = mid;
+		else lo = mid + 1;
+	}
+	return dict_attrbyname(name);
+}
+
+static void asked_resolve(void);
 
 static mobileip_profile_t const *profile_by_name(char const *name)
 {
@@ -152,6 +233,8 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 		     "is off", log_prefix, file);
 		return 0;
 	}
+	attrs_resolve();
+	asked_resolve();
 	inst = talloc_zero(ctx, mobileip_inst_t);
 	if (!inst) return -1;
 	inst->log_prefix = log_prefix;
@@ -204,7 +287,7 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 
 static VALUE_PAIR *request_attr(REQUEST *request, char const *name)
 {
-	DICT_ATTR const *da = dict_attrbyname(name);
+	DICT_ATTR const *da = attr_by_name(name);
 
 	return da ? fr_pair_find_by_da(request->packet->vps, da, TAG_ANY) : NULL;
 }
@@ -224,10 +307,50 @@ static VALUE_PAIR *first_request_attr(REQUEST *request, char const *const names[
 	return NULL;
 }
 
+/*
+ * What asks for keys, found in one pass over the request (every request goes through here,
+ * twice when it is accepted): the Registration Request, Mipkey-Key-Request, or a standard
+ * MN-HA SPI (3GPP2, WiMAX). The attributes were resolved at instantiate.
+ */
+typedef struct {
+	VALUE_PAIR	*blob;			//!< Mipkey-Registration-Request
+	VALUE_PAIR	*key_request;		//!< Mipkey-Key-Request
+	VALUE_PAIR	*std_spi;		//!< 3GPP2-MN-HA-SPI or WiMAX-RRQ-MN-HA-SPI
+} asked_t;
+
+static DICT_ATTR const *asked_da[4];		//!< the four above, in that order (std_spi twice)
+
+static void asked_resolve(void)
+{
+	asked_da[0] = attr_by_name("Mipkey-Registration-Request");
+	asked_da[1] = attr_by_name("Mipkey-Key-Request");
+	asked_da[2] = attr_by_name(mn_ha_spi_attrs[1]);
+	asked_da[3] = attr_by_name(mn_ha_spi_attrs[2]);
+}
+
+static bool find_asked(REQUEST *request, asked_t *a)
+{
+	VALUE_PAIR *vp;
+
+	memset(a, 0, sizeof(*a));
+	for (vp = request->packet->vps; vp; vp = vp->next) {
+		if (!vp->da) continue;
+		if (vp->da == asked_da[0]) {
+			if (!a->blob) a->blob = vp;
+		} else if (vp->da == asked_da[1]) {
+			if (!a->key_request) a->key_request = vp;
+		} else if (vp->da == asked_da[2] || vp->da == asked_da[3]) {
+			if (!a->std_spi) a->std_spi = vp;
+		}
+	}
+	return a->blob || a->key_request || a->std_spi;
+}
+
 bool mobileip_requested(REQUEST *request)
 {
-	return request_attr(request, "Mipkey-Registration-Request") || request_attr(request, "Mipkey-Key-Request") ||
-	       first_request_attr(request, mn_ha_spi_attrs + 1);
+	asked_t a;
+
+	return find_asked(request, &a);
 }
 
 /* A refused key request: one ERROR line in the log, the same text in Reply-Message. */
@@ -252,7 +375,7 @@ static rlm_rcode_t refuse(REQUEST *request, rlm_rcode_t rcode, char const *fmt, 
 /* The attribute by name, or an error line: the profiles name what they send. */
 static DICT_ATTR const *reply_da(REQUEST *request, char const *attr)
 {
-	DICT_ATTR const *da = dict_attrbyname(attr);
+	DICT_ATTR const *da = attr_by_name(attr);
 
 	if (!da) RERROR("Attribute %s is not in the dictionary: cannot send it", attr);
 	return da;
@@ -312,7 +435,6 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 {
 	char const	*err = NULL;
 	uint8_t		copy[RRQ_MAX_LEN];
-	unsigned int	md5_len = 0;
 	int		ok;
 
 	if (mip_rrq_parse(blob->vp_octets, blob->vp_length, rrq, &err) < 0) {
@@ -325,9 +447,9 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 	}
 	memcpy(copy, blob->vp_octets, blob->vp_length);
 	if (rrq->mn_aaa_auth.present) memset(copy + rrq->mn_aaa_auth.auth_offset, 0, rrq->mn_aaa_auth.authenticator_len);
-	ok = EVP_Digest(copy, blob->vp_length, fe->rrq_md5, &md5_len, EVP_md5(), NULL);
+	ok = mipkey_digest(MIPKEY_MD5, &(mipkey_piece_t){ copy, blob->vp_length }, 1, fe->rrq_md5) == 0;
 	OPENSSL_cleanse(copy, sizeof(copy));
-	if (!ok || md5_len != sizeof(fe->rrq_md5)) {
+	if (!ok) {
 		RERROR("MD5 of the Registration Request failed (OpenSSL error)");
 		return RLM_MODULE_FAIL;
 	}
@@ -501,29 +623,39 @@ static void wipe_list(VALUE_PAIR *vps)
 
 static int compute_keys(mobileip_result_t *r, mip_policy_result_t const *pr, uint8_t const *aaa_key, size_t aaa_key_len)
 {
-	ssize_t len;
+	uint8_t	nonces[2 * RFC3957_NONCE_LEN];		/* MN-HA's then MN-FA's: one DRBG call */
+	uint8_t	keys[2 * RFC3957_KEY_LEN];		/* one HMAC key set-up for both */
+	size_t	n = 0;
+	ssize_t	len;
+	int	ret = -1;
 
+	if (!r->mn_ha && !r->mn_fa) return 0;
+	n = (r->mn_ha ? 1 : 0) + (r->mn_fa ? 1 : 0);
+	if (rfc3957_nonce(nonces, n * RFC3957_NONCE_LEN) < 0 ||
+	    rfc3957_registration_keys(aaa_key, aaa_key_len, nonces, RFC3957_NONCE_LEN, n, pr->mn_id, pr->mn_id_len,
+				      keys) < 0) goto done;
 	if (r->mn_ha) {
-		if (rfc3957_nonce(r->mn_ha_nonce, sizeof(r->mn_ha_nonce)) < 0 ||
-		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_ha_nonce,
-					     sizeof(r->mn_ha_nonce), pr->mn_id, pr->mn_id_len, r->mn_ha_key) < 0) return -1;
+		memcpy(r->mn_ha_nonce, nonces, sizeof(r->mn_ha_nonce));
+		memcpy(r->mn_ha_key, keys, sizeof(r->mn_ha_key));
 		len = rfc3957_mn_ha_keygen_reply(r->mn_ha_keygen_reply, sizeof(r->mn_ha_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_ha_spi, r->algorithm, r->replay_method,
 						 r->mn_ha_nonce, sizeof(r->mn_ha_nonce));
-		if (len < 0) return -1;
+		if (len < 0) goto done;
 		r->mn_ha_keygen_reply_len = (size_t) len;
 	}
 	if (r->mn_fa) {
-		if (rfc3957_nonce(r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
-		    rfc3957_registration_key(aaa_key, aaa_key_len, r->mn_fa_nonce,
-					     sizeof(r->mn_fa_nonce), pr->mn_id, pr->mn_id_len, r->mn_fa_key) < 0) return -1;
+		memcpy(r->mn_fa_nonce, nonces + (n - 1) * RFC3957_NONCE_LEN, sizeof(r->mn_fa_nonce));
+		memcpy(r->mn_fa_key, keys + (n - 1) * RFC3957_KEY_LEN, sizeof(r->mn_fa_key));
 		len = rfc3957_mn_fa_keygen_reply(r->mn_fa_keygen_reply, sizeof(r->mn_fa_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_fa_spi, r->algorithm,
 						 r->mn_fa_nonce, sizeof(r->mn_fa_nonce));
-		if (len < 0) return -1;
+		if (len < 0) goto done;
 		r->mn_fa_keygen_reply_len = (size_t) len;
 	}
-	return 0;
+	ret = 0;
+done:
+	OPENSSL_cleanse(keys, sizeof(keys));
+	return ret;
 }
 
 /*
@@ -634,6 +766,7 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	mobileip_profile_t const	*profile;
 	CONF_SECTION			*client_cs = request->client ? request->client->cs : NULL;
 	VALUE_PAIR			*blob, *key_request, *vps = NULL;
+	asked_t				asked;
 	bool				keys_requested;
 	rlm_rcode_t			rcode;
 
@@ -641,9 +774,9 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 	r.return_skey = inst->return_skey;
 	r.return_master_key = inst->return_master_key;
 
-	blob = request_attr(request, "Mipkey-Registration-Request");
-	key_request = request_attr(request, "Mipkey-Key-Request");
-	keys_requested = blob || key_request || first_request_attr(request, mn_ha_spi_attrs + 1);
+	keys_requested = find_asked(request, &asked);
+	blob = asked.blob;
+	key_request = asked.key_request;
 
 	/* A client with a bad profile is a configuration error: its key requests fail, not reject. */
 	if (client_bool(request, client_cs, "mipkey_return_skey", &r.return_skey) < 0 ||

@@ -2,21 +2,18 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * mschapv2.c - MS-CHAPv2 (RFC 2759) and MPPE key derivation (RFC 3079).
  *
- * OpenSSL 3 EVP only.  MD4 and DES live in the "legacy" provider, which we
- * load into a private OSSL_LIB_CTX so that we neither depend on nor alter
- * the process-wide OpenSSL configuration (other modules share it).
+ * OpenSSL 3 EVP only, through crypto.c: one private library context (MD4
+ * and DES are in its "legacy" provider), algorithms fetched once, contexts
+ * reused per thread.
  */
 #include "mschapv2.h"
+#include "crypto.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/provider.h>
 
-#define SHA1_LEN 20
+#define SHA1_LEN MIPKEY_SHA1_LEN
 
 /*
  *	The RFC magic strings are hashed without a trailing NUL, so they are
@@ -32,163 +29,12 @@
 #  define NONSTRING
 #endif
 
-/*
- *	Library context and pre-fetched algorithms.  Written once inside
- *	pthread_once; crypto_ready publishes them to other threads.
- */
-static pthread_once_t	crypto_once = PTHREAD_ONCE_INIT;
-static atomic_int	crypto_ready;		/* 1 once everything below is usable */
-static char const	*crypto_init_err = "MS-CHAPv2 crypto not initialised";
-
-static OSSL_LIB_CTX	*crypto_libctx;
-static OSSL_PROVIDER	*prov_legacy;
-static OSSL_PROVIDER	*prov_default;
-static EVP_MD		*md_md4;
-static EVP_MD		*md_md5;
-static EVP_MD		*md_sha1;
-static EVP_CIPHER	*cipher_des_ecb;
-static EVP_CIPHER	*cipher_rc4;
-
-static void crypto_release(void)
-{
-	EVP_CIPHER_free(cipher_rc4);
-	cipher_rc4 = NULL;
-	EVP_CIPHER_free(cipher_des_ecb);
-	cipher_des_ecb = NULL;
-	EVP_MD_free(md_sha1);
-	md_sha1 = NULL;
-	EVP_MD_free(md_md5);
-	md_md5 = NULL;
-	EVP_MD_free(md_md4);
-	md_md4 = NULL;
-	if (prov_default) OSSL_PROVIDER_unload(prov_default);
-	prov_default = NULL;
-	if (prov_legacy) OSSL_PROVIDER_unload(prov_legacy);
-	prov_legacy = NULL;
-	OSSL_LIB_CTX_free(crypto_libctx);
-	crypto_libctx = NULL;
-}
-
-static void crypto_init_once(void)
-{
-	crypto_libctx = OSSL_LIB_CTX_new();
-	if (!crypto_libctx) {
-		crypto_init_err = "OpenSSL library context could not be allocated";
-		return;
-	}
-
-	prov_legacy = OSSL_PROVIDER_load(crypto_libctx, "legacy");
-	if (!prov_legacy) {
-		crypto_init_err = "OpenSSL legacy provider (needed for MD4/DES) could not be loaded";
-		goto fail;
-	}
-
-	prov_default = OSSL_PROVIDER_load(crypto_libctx, "default");
-	if (!prov_default) {
-		crypto_init_err = "OpenSSL default provider (needed for MD5/SHA1) could not be loaded";
-		goto fail;
-	}
-
-	md_md4 = EVP_MD_fetch(crypto_libctx, "MD4", NULL);
-	if (!md_md4) {
-		crypto_init_err = "OpenSSL MD4 digest unavailable (legacy provider loaded but MD4 fetch failed)";
-		goto fail;
-	}
-	md_md5 = EVP_MD_fetch(crypto_libctx, "MD5", NULL);
-	if (!md_md5) {
-		crypto_init_err = "OpenSSL MD5 digest unavailable";
-		goto fail;
-	}
-	md_sha1 = EVP_MD_fetch(crypto_libctx, "SHA1", NULL);
-	if (!md_sha1) {
-		crypto_init_err = "OpenSSL SHA1 digest unavailable";
-		goto fail;
-	}
-	cipher_des_ecb = EVP_CIPHER_fetch(crypto_libctx, "DES-ECB", NULL);
-	if (!cipher_des_ecb) {
-		crypto_init_err = "OpenSSL DES-ECB cipher unavailable (legacy provider loaded but DES fetch failed)";
-		goto fail;
-	}
-	/* Password change (RFC 2759 8.11) */
-	cipher_rc4 = EVP_CIPHER_fetch(crypto_libctx, "RC4", NULL);
-	if (!cipher_rc4) {
-		crypto_init_err = "OpenSSL RC4 cipher unavailable (legacy provider loaded but RC4 fetch failed)";
-		goto fail;
-	}
-
-	crypto_init_err = NULL;
-	atomic_store_explicit(&crypto_ready, 1, memory_order_release);
-	return;
-
-fail:
-	crypto_release();
-}
-
-int mschapv2_crypto_init(char const **err)
-{
-	if (pthread_once(&crypto_once, crypto_init_once) != 0) {
-		if (err) *err = "pthread_once failed";
-		return -1;
-	}
-	if (!atomic_load_explicit(&crypto_ready, memory_order_acquire)) {
-		if (err) *err = crypto_init_err ? crypto_init_err : "MS-CHAPv2 crypto was freed";
-		return -1;
-	}
-	return 0;
-}
-
-void mschapv2_crypto_free(void)
-{
-	/*
-	 *	Run the once-routine ourselves if nobody did, so a later init
-	 *	cannot resurrect half of the state behind our back.
-	 */
-	(void)pthread_once(&crypto_once, crypto_init_once);
-	atomic_store_explicit(&crypto_ready, 0, memory_order_release);
-	crypto_init_err = "MS-CHAPv2 crypto was freed";
-	crypto_release();
-}
-
 static int crypto_ok(void)
 {
-	return atomic_load_explicit(&crypto_ready, memory_order_acquire);
+	return mipkey_crypto_ok();
 }
 
-/*
- *	One input piece of a hash: lets callers hash RFC concatenations
- *	without building a concatenation buffer.
- */
-typedef struct {
-	void const	*data;
-	size_t		len;
-} piece_t;
-
-/*
- *	Hash n pieces with md.  OUT: out, which must hold EVP_MD_get_size(md)
- *	bytes.  Returns 0 or -1.
- */
-static int digest_pieces(EVP_MD const *md, piece_t const *p, size_t n, uint8_t *out)
-{
-	EVP_MD_CTX	*ctx;
-	size_t		i;
-	int		ret = -1;
-
-	if (!md) return -1;
-
-	ctx = EVP_MD_CTX_new();
-	if (!ctx) return -1;
-
-	if (!EVP_DigestInit_ex2(ctx, md, NULL)) goto done;
-	for (i = 0; i < n; i++) {
-		if (p[i].len && !EVP_DigestUpdate(ctx, p[i].data, p[i].len)) goto done;
-	}
-	if (!EVP_DigestFinal_ex(ctx, out, NULL)) goto done;
-	ret = 0;
-
-done:
-	EVP_MD_CTX_free(ctx);		/* also cleanses the digest state */
-	return ret;
-}
+typedef mipkey_piece_t piece_t;
 
 /*
  *	UTF-8 decoding
@@ -274,7 +120,7 @@ int nt_password_hash(char const *password, size_t len, uint8_t hash[MSCHAPV2_HAS
 	}
 
 	p[0] = (piece_t){ unicode, (size_t)ulen };
-	ret = digest_pieces(md_md4, p, 1, hash);
+	ret = mipkey_digest(MIPKEY_MD4, p, 1, hash);
 
 	OPENSSL_cleanse(unicode, sizeof(unicode));
 	return ret;
@@ -290,7 +136,7 @@ int hash_nt_password_hash(uint8_t const hash[MSCHAPV2_HASH_LEN], uint8_t hashhas
 	piece_t p[] = { { hash, MSCHAPV2_HASH_LEN } };
 
 	if (!crypto_ok()) return -1;
-	return digest_pieces(md_md4, p, 1, hashhash);
+	return mipkey_digest(MIPKEY_MD4, p, 1, hashhash);
 }
 
 /*
@@ -314,67 +160,13 @@ int challenge_hash(uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
 	if (!crypto_ok()) return -1;
 	if (!username && username_len) return -1;
 
-	if (digest_pieces(md_sha1, p, 3, digest) < 0) {
+	if (mipkey_digest(MIPKEY_SHA1, p, 3, digest) < 0) {
 		OPENSSL_cleanse(digest, sizeof(digest));
 		return -1;
 	}
 	memcpy(out, digest, MSCHAPV2_CHALLENGE_HASH_LEN);
 	OPENSSL_cleanse(digest, sizeof(digest));
 	return 0;
-}
-
-/*
- *	The RFC 2759 DesEncrypt note: a 7-byte (56 bit) key is spread over 8
- *	bytes, 7 key bits per byte in the high bits, the low bit being odd
- *	parity (DES ignores it, but set it so the key is canonical).
- *	IN:  in (7)
- *	OUT: out (8)
- */
-static void des_key_expand(uint8_t const in[7], uint8_t out[8])
-{
-	int i;
-
-	out[0] = in[0];
-	for (i = 1; i < 7; i++) out[i] = (uint8_t)((in[i - 1] << (8 - i)) | (in[i] >> i));
-	out[7] = (uint8_t)(in[6] << 1);
-
-	for (i = 0; i < 8; i++) {
-		uint8_t b = out[i] & 0xfe;
-		uint8_t x = b;
-
-		x ^= x >> 4;
-		x ^= x >> 2;
-		x ^= x >> 1;
-		/* x & 1 is the parity of the 7 key bits; make the total odd */
-		out[i] = b | ((x & 1) ^ 1);
-	}
-}
-
-/*
- *	RFC 2759 section 8.6 DesEncrypt.
- *	IN:  clear (8), key (7)
- *	OUT: cypher (8)
- */
-static int des_encrypt(uint8_t const clear[8], uint8_t const key[7], uint8_t cypher[8])
-{
-	EVP_CIPHER_CTX	*ctx;
-	uint8_t		k[8];
-	int		outl = 0;
-	int		ret = -1;
-
-	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx) return -1;
-
-	des_key_expand(key, k);
-	if (!EVP_EncryptInit_ex2(ctx, cipher_des_ecb, k, NULL, NULL)) goto done;
-	if (!EVP_CIPHER_CTX_set_padding(ctx, 0)) goto done;	/* exactly one block */
-	if (!EVP_EncryptUpdate(ctx, cypher, &outl, clear, 8) || outl != 8) goto done;
-	ret = 0;
-
-done:
-	EVP_CIPHER_CTX_free(ctx);
-	OPENSSL_cleanse(k, sizeof(k));
-	return ret;
 }
 
 /*
@@ -394,9 +186,7 @@ int challenge_response(uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN],
 	memcpy(zhash, pw_hash, MSCHAPV2_HASH_LEN);
 	memset(zhash + MSCHAPV2_HASH_LEN, 0, sizeof(zhash) - MSCHAPV2_HASH_LEN);
 
-	if (des_encrypt(challenge, zhash, response) < 0) goto done;
-	if (des_encrypt(challenge, zhash + 7, response + 8) < 0) goto done;
-	if (des_encrypt(challenge, zhash + 14, response + 16) < 0) goto done;
+	if (mipkey_des_encrypt(challenge, 0, zhash, 3, response) < 0) goto done;
 	ret = 0;
 
 done:
@@ -455,22 +245,19 @@ int generate_nt_response(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
 }
 
 /*
- *	Server side check of a peer's NT-Response (RFC 2759 section 4).
- *	IN:  auth_challenge (16), peer_challenge (16), username (username_len),
- *	     pw_hash (16), nt_response (24, as received)
+ *	Server side check of a peer's NT-Response (RFC 2759 section 4), from the
+ *	ChallengeHash (computed once per request by the caller).
+ *	IN:  challenge (8), pw_hash (16), nt_response (24, as received)
  *	Returns 1 match, 0 mismatch, -1 error.  Constant time comparison.
  */
-int verify_nt_response_pwhash(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
-			      uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
-			      char const *username, size_t username_len,
-			      uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
-			      uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN])
+int verify_nt_response_challenge_hash(uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN],
+				      uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+				      uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN])
 {
 	uint8_t	expected[MSCHAPV2_NT_RESPONSE_LEN];
 	int	ret;
 
-	if (generate_nt_response_pwhash(auth_challenge, peer_challenge, username, username_len,
-					pw_hash, expected) < 0) {
+	if (challenge_response(challenge, pw_hash, expected) < 0) {
 		ret = -1;
 	} else {
 		ret = (CRYPTO_memcmp(expected, nt_response, sizeof(expected)) == 0) ? 1 : 0;
@@ -480,27 +267,45 @@ int verify_nt_response_pwhash(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LE
 	return ret;
 }
 
+/*
+ *	The same from the challenges and the name.
+ *	IN:  auth_challenge (16), peer_challenge (16), username (username_len),
+ *	     pw_hash (16), nt_response (24, as received)
+ *	Returns 1 match, 0 mismatch, -1 error.
+ */
+int verify_nt_response_pwhash(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+			      uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+			      char const *username, size_t username_len,
+			      uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+			      uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN])
+{
+	uint8_t	challenge[MSCHAPV2_CHALLENGE_HASH_LEN];
+	int	ret = -1;
+
+	if (challenge_hash(peer_challenge, auth_challenge, username, username_len, challenge) == 0) {
+		ret = verify_nt_response_challenge_hash(challenge, pw_hash, nt_response);
+	}
+	OPENSSL_cleanse(challenge, sizeof(challenge));
+	return ret;
+}
+
 /* RFC 2759 section 8.7 Magic1 and Magic2 (no trailing NUL) */
 static const uint8_t auth_resp_magic1[39] NONSTRING = "Magic server to client signing constant";
 static const uint8_t auth_resp_magic2[41] NONSTRING = "Pad to make it do more than one iteration";
 
 /*
  *	RFC 2759 section 8.7 GenerateAuthenticatorResponse, starting from
- *	PasswordHashHash rather than the password.
- *	IN:  pw_hash_hash (16), nt_response (24), peer_challenge (16),
- *	     auth_challenge (16), username (username_len)
+ *	PasswordHashHash and the ChallengeHash.
+ *	IN:  pw_hash_hash (16), nt_response (24), challenge (8)
  *	OUT: out (43) = "S=" + 40 upper-case hex digits + NUL
  */
-int generate_authenticator_response_pwhashhash(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
-					       uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN],
-					       uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
-					       uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
-					       char const *username, size_t username_len,
-					       char out[MSCHAPV2_AUTH_RESPONSE_LEN + 1])
+int generate_authenticator_response_challenge_hash(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
+						   uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN],
+						   uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN],
+						   char out[MSCHAPV2_AUTH_RESPONSE_LEN + 1])
 {
 	static char const hex[] = "0123456789ABCDEF";
 	uint8_t	digest[SHA1_LEN];
-	uint8_t	challenge[MSCHAPV2_CHALLENGE_HASH_LEN];
 	int	ret = -1;
 	size_t	i;
 	piece_t	p1[] = {
@@ -516,10 +321,9 @@ int generate_authenticator_response_pwhashhash(uint8_t const pw_hash_hash[MSCHAP
 
 	if (!crypto_ok()) return -1;
 
-	if (digest_pieces(md_sha1, p1, 3, digest) < 0) goto done;
-	if (challenge_hash(peer_challenge, auth_challenge, username, username_len, challenge) < 0) goto done;
-	/* OpenSSL finalises before writing, so output may alias an input */
-	if (digest_pieces(md_sha1, p2, 3, digest) < 0) goto done;
+	if (mipkey_digest(MIPKEY_SHA1, p1, 3, digest) < 0) goto done;
+	/* The output is written after the final, so it may alias an input */
+	if (mipkey_digest(MIPKEY_SHA1, p2, 3, digest) < 0) goto done;
 
 	out[0] = 'S';
 	out[1] = '=';
@@ -532,6 +336,28 @@ int generate_authenticator_response_pwhashhash(uint8_t const pw_hash_hash[MSCHAP
 
 done:
 	OPENSSL_cleanse(digest, sizeof(digest));
+	return ret;
+}
+
+/*
+ *	The same from the challenges and the name.
+ *	IN:  pw_hash_hash (16), nt_response (24), peer_challenge (16),
+ *	     auth_challenge (16), username (username_len)
+ *	OUT: out (43)
+ */
+int generate_authenticator_response_pwhashhash(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
+					       uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN],
+					       uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+					       uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+					       char const *username, size_t username_len,
+					       char out[MSCHAPV2_AUTH_RESPONSE_LEN + 1])
+{
+	uint8_t	challenge[MSCHAPV2_CHALLENGE_HASH_LEN];
+	int	ret = -1;
+
+	if (challenge_hash(peer_challenge, auth_challenge, username, username_len, challenge) == 0) {
+		ret = generate_authenticator_response_challenge_hash(pw_hash_hash, nt_response, challenge, out);
+	}
 	OPENSSL_cleanse(challenge, sizeof(challenge));
 	return ret;
 }
@@ -558,7 +384,7 @@ int get_master_key(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
 
 	if (!crypto_ok()) return -1;
 
-	if (digest_pieces(md_sha1, p, 3, digest) == 0) {
+	if (mipkey_digest(MIPKEY_SHA1, p, 3, digest) == 0) {
 		memcpy(master_key, digest, MSCHAPV2_HASH_LEN);
 		ret = 0;
 	}
@@ -609,7 +435,7 @@ int get_asymmetric_start_key(uint8_t const master_key[MSCHAPV2_HASH_LEN],
 	p[2] = (piece_t){ s, sizeof(mppe_magic2) };
 	p[3] = (piece_t){ mppe_shspad2, sizeof(mppe_shspad2) };
 
-	if (digest_pieces(md_sha1, p, 4, digest) == 0) {
+	if (mipkey_digest(MIPKEY_SHA1, p, 4, digest) == 0) {
 		memcpy(session_key, digest, session_key_len);
 		ret = 0;
 	}
@@ -650,35 +476,7 @@ int nt_password_hash_utf16le(uint8_t const *password, size_t len, uint8_t hash[M
 	if ((len % 2) != 0 || len > MSCHAPV2_MAX_PASSWORD_OCTETS || (!password && len)) return -1;
 
 	p[0] = (piece_t){ password, len };
-	return digest_pieces(md_md4, p, 1, hash);
-}
-
-/*
- *	RFC 2759 section 8.11 Rc4Encrypt.
- *	IN:  clear (len), key (16)
- *	OUT: cypher (len); may not alias clear
- */
-static int rc4_encrypt(uint8_t const *clear, size_t len, uint8_t const key[MSCHAPV2_HASH_LEN], uint8_t *cypher)
-{
-	EVP_CIPHER_CTX	*ctx;
-	int		outl = 0, finl = 0;
-	int		ret = -1;
-
-	if (len > INT32_MAX) return -1;
-	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx) return -1;
-
-	/* RC4's default key length in OpenSSL is 16 octets, the length of an NT hash */
-	if (!EVP_EncryptInit_ex2(ctx, cipher_rc4, key, NULL, NULL)) goto done;
-	if (EVP_CIPHER_CTX_get_key_length(ctx) != MSCHAPV2_HASH_LEN) goto done;
-	if (!EVP_EncryptUpdate(ctx, cypher, &outl, clear, (int) len) || (size_t) outl != len) goto done;
-	if (!EVP_EncryptFinal_ex(ctx, cypher + outl, &finl) || finl != 0) goto done;
-	ret = 0;
-
-done:
-	EVP_CIPHER_CTX_free(ctx);	/* also cleanses the key schedule */
-	if (ret < 0) OPENSSL_cleanse(cypher, len);
-	return ret;
+	return mipkey_digest(MIPKEY_MD4, p, 1, hash);
 }
 
 /*
@@ -699,7 +497,7 @@ int decrypt_pw_block_with_password_hash(uint8_t const pw_block[MSCHAPV2_PW_BLOCK
 	*password_len = 0;
 	if (!crypto_ok()) return -1;
 
-	if (rc4_encrypt(pw_block, sizeof(clear), pw_hash, clear) < 0) goto done;
+	if (mipkey_rc4(pw_block, sizeof(clear), pw_hash, clear) < 0) goto done;
 
 	/* PasswordLength: a ULONG after the 256 unichars, little-endian as on x86 */
 	len = (uint32_t) clear[512] | ((uint32_t) clear[513] << 8) | ((uint32_t) clear[514] << 16) |
@@ -728,7 +526,7 @@ int nt_password_hash_encrypted_with_block(uint8_t const pw_hash[MSCHAPV2_HASH_LE
 {
 	if (!crypto_ok()) return -1;
 
-	if (des_encrypt(pw_hash, block, cypher) < 0 || des_encrypt(pw_hash + 8, block + 7, cypher + 8) < 0) {
+	if (mipkey_des_encrypt(pw_hash, 8, block, 2, cypher) < 0) {
 		OPENSSL_cleanse(cypher, MSCHAPV2_HASH_LEN);
 		return -1;
 	}

@@ -4,7 +4,7 @@
  *		primitives.
  *
  * Pure crypto: depends only on libc and OpenSSL 3 libcrypto, not on
- * FreeRADIUS.  Function names follow the RFC pseudo-code names in
+ * FreeRADIUS; the OpenSSL state is crypto.c's.  Function names follow the RFC pseudo-code names in
  * snake_case.  All functions except mschapv2_crypto_init(),
  * mschapv2_crypto_free(), utf8_to_utf16le(), mschapv2_hash_username() and
  * mschapv2_rfc2759_username()
@@ -27,8 +27,9 @@
 #define MSCHAPV2_MAX_PASSWORD_OCTETS	(2 * MSCHAPV2_MAX_PASSWORD_CHARS)	/* UTF-16LE, 512 */
 
 /*
- * Load the OpenSSL "legacy" (MD4, DES) and "default" providers into a
- * private library context and fetch the algorithms.  Idempotent and
+ * Load the OpenSSL "legacy" (MD4, DES, RC4) and "default" providers into a
+ * private library context and fetch every algorithm of the core (crypto.c:
+ * also MD5, HMAC and the DRBG for mip_skey.c and rfc3957.c).  Idempotent and
  * thread-safe.  Returns 0 on success, or -1 with *err (if err != NULL)
  * set to a static message.
  */
@@ -88,6 +89,17 @@ int verify_nt_response_pwhash(uint8_t const auth_challenge[MSCHAPV2_CHALLENGE_LE
 			      char const *username, size_t username_len,
 			      uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
 			      uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN]);
+
+/* RFC 2759 4: the same from the ChallengeHash, so a request computes it once */
+int verify_nt_response_challenge_hash(uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN],
+				      uint8_t const pw_hash[MSCHAPV2_HASH_LEN],
+				      uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN]);
+
+/* RFC 2759 8.7 from k' and the ChallengeHash (computed once per request); out as below */
+int generate_authenticator_response_challenge_hash(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
+						   uint8_t const nt_response[MSCHAPV2_NT_RESPONSE_LEN],
+						   uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN],
+						   char out[MSCHAPV2_AUTH_RESPONSE_LEN + 1]);
 
 /*
  * RFC 2759 8.7, from k' (so a caller that only has the DC's user session

@@ -3,20 +3,19 @@
  * rfc3957.c - RFC 3957 Key Generation Nonces, registration key
  *		derivation and KeyGen Reply encoders.
  *
- * OpenSSL 3 EVP only: EVP_MAC "HMAC" with digest SHA1 for section 5,
- * RAND_bytes for the nonce.
+ * OpenSSL 3 through crypto.c (one library context, algorithms fetched once,
+ * contexts reused per thread): HMAC-SHA1 for section 5, the context's DRBG
+ * for the nonces. Both set up the core's crypto on first use.
  */
 #include "rfc3957.h"
+#include "crypto.h"
+#include "mschapv2.h"
 #include "wire.h"
 
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-#include <openssl/rand.h>
 
 
 /*
@@ -25,12 +24,8 @@
 int rfc3957_nonce(uint8_t *nonce, size_t len)
 {
 	if (!nonce || len < RFC3957_NONCE_MIN_LEN || len > INT_MAX) return -1;
-
-	if (RAND_bytes(nonce, (int)len) != 1) {
-		OPENSSL_cleanse(nonce, len);
-		return -1;
-	}
-	return 0;
+	if (mschapv2_crypto_init(NULL) < 0) return -1;
+	return mipkey_random(nonce, len);
 }
 
 /*
@@ -42,38 +37,31 @@ int rfc3957_registration_key(uint8_t const *aaa_key, size_t aaa_key_len,
 			     uint8_t const *mn_id, size_t mn_id_len,
 			     uint8_t key[RFC3957_KEY_LEN])
 {
-	EVP_MAC		*mac = NULL;
-	EVP_MAC_CTX	*ctx = NULL;
-	OSSL_PARAM	params[2];
-	char		digest[] = "SHA1";
-	size_t		outlen = 0;
-	int		ret = -1;
+	return rfc3957_registration_keys(aaa_key, aaa_key_len, nonce, nonce_len, 1, mn_id, mn_id_len, key);
+}
 
-	if (!key) return -1;
-	if (!aaa_key || !aaa_key_len) goto done;
-	if (!nonce || nonce_len < RFC3957_NONCE_MIN_LEN) goto done;
-	if (!mn_id || !mn_id_len) goto done;
+/* Two keys at most per request (MN-HA, MN-FA): room for a few more, no allocation. */
+#define RFC3957_MAX_KEYS	4
 
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!mac) goto done;
-	ctx = EVP_MAC_CTX_new(mac);
-	if (!ctx) goto done;
+int rfc3957_registration_keys(uint8_t const *aaa_key, size_t aaa_key_len,
+			      uint8_t const *nonces, size_t nonce_len, size_t n,
+			      uint8_t const *mn_id, size_t mn_id_len,
+			      uint8_t *keys)
+{
+	mipkey_piece_t	p[2 * RFC3957_MAX_KEYS];
+	size_t		i;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-
-	if (!EVP_MAC_init(ctx, aaa_key, aaa_key_len, params)) goto done;
-	if (!EVP_MAC_update(ctx, nonce, nonce_len)) goto done;
-	if (!EVP_MAC_update(ctx, mn_id, mn_id_len)) goto done;
-	if (!EVP_MAC_final(ctx, key, &outlen, RFC3957_KEY_LEN)) goto done;
-	if (outlen != RFC3957_KEY_LEN) goto done;
-	ret = 0;
-
-done:
-	EVP_MAC_CTX_free(ctx);		/* the HMAC provider cleanses its key state */
-	EVP_MAC_free(mac);
-	if (ret < 0) OPENSSL_cleanse(key, RFC3957_KEY_LEN);
-	return ret;
+	if (!keys) return -1;
+	if (!n || n > RFC3957_MAX_KEYS || !aaa_key || !aaa_key_len || !nonces || nonce_len < RFC3957_NONCE_MIN_LEN ||
+	    !mn_id || !mn_id_len || mschapv2_crypto_init(NULL) < 0) {
+		if (n <= RFC3957_MAX_KEYS) OPENSSL_cleanse(keys, RFC3957_KEY_LEN * n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		p[2 * i] = (mipkey_piece_t){ nonces + i * nonce_len, nonce_len };
+		p[2 * i + 1] = (mipkey_piece_t){ mn_id, mn_id_len };
+	}
+	return mipkey_hmac_sha1(aaa_key, aaa_key_len, p, 2, n, keys);
 }
 
 /*

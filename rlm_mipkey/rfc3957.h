@@ -4,8 +4,8 @@
  *		Generation Nonces, key derivation and the KeyGen Reply
  *		extensions the home AAA server hands to the agents.
  *
- * Pure: depends only on libc and OpenSSL 3 libcrypto (default library
- * context: HMAC, SHA1 and the DRBG are in the default provider).
+ * Pure: depends only on libc and OpenSSL 3 libcrypto, through crypto.c
+ * (the core's one library context: HMAC, SHA1 and the DRBG).
  * Multi-byte fields are written in network byte order; SPIs, lifetimes
  * and identifiers are passed in host byte order.
  */
@@ -59,7 +59,8 @@
 
 /*
  * RFC 3957 5 step 2: fill nonce with len cryptographically random bytes
- * (OpenSSL RAND_bytes, RFC 1750 / [7]).  len must be >= 16.
+ * (the DRBG of the core's OpenSSL library context, RFC 1750 / [7]).
+ * len must be >= 16; one call may fill several nonces.
  * Returns 0 or -1.
  */
 int rfc3957_nonce(uint8_t *nonce, size_t len);
@@ -80,6 +81,17 @@ int rfc3957_registration_key(uint8_t const *aaa_key, size_t aaa_key_len,
 			     uint8_t const *nonce, size_t nonce_len,
 			     uint8_t const *mn_id, size_t mn_id_len,
 			     uint8_t key[RFC3957_KEY_LEN]);
+
+/*
+ * The same for n nonces of nonce_len octets each, back to back in nonces
+ * (the MN-HA and the MN-FA key of one request: same AAA key, same mobile
+ * node identifier), the AAA key set up once. OUT: keys, 20 * n octets
+ * (cleansed on failure). Returns 0 or -1.
+ */
+int rfc3957_registration_keys(uint8_t const *aaa_key, size_t aaa_key_len,
+			      uint8_t const *nonces, size_t nonce_len, size_t n,
+			      uint8_t const *mn_id, size_t mn_id_len,
+			      uint8_t *keys);
 
 /*
  * RFC 3957 6.4 (figure 5) with subtype 1 data (6.4, figure 6): the MN-HA

@@ -326,18 +326,18 @@ static hash_name_mode_t request_hash_mode(rlm_mipkey_t const *inst, REQUEST *req
 
 /*
  * The names to try, in order. A locally verified response (k known) may try both names of
- * "auto"; a domain controller gets exactly one try (each miss is a bad-password count and
- * can lock the account): the RFC 2759 name, or the seed's for a Mobile IP key request, whose
- * mobile nodes hash the name without "@realm".
+ * "auto"; a domain controller gets exactly one try, name[0] (each miss is a bad-password
+ * count and can lock the account): the RFC 2759 name, or the seed's for a Mobile IP key
+ * request, whose mobile nodes hash the name without "@realm".
  */
 typedef struct {
 	char const	*name[2];
 	size_t		len[2];
 	int		count;
+	uint8_t		challenge_hash[2][MSCHAPV2_CHALLENGE_HASH_LEN];	//!< of each name, computed once
 } hash_names_t;
 
-static void hash_names(hash_name_mode_t mode, bool one_try, bool mobile_ip, mipkey_auth_t const *auth,
-		       hash_names_t *out)
+static void hash_names(hash_name_mode_t mode, bool mobile_ip, mipkey_auth_t const *auth, hash_names_t *out)
 {
 	size_t		rfc_len;
 	char const	*rfc = mschapv2_rfc2759_username(auth->as_sent, auth->as_sent_len, &rfc_len);
@@ -363,10 +363,22 @@ static void hash_names(hash_name_mode_t mode, bool one_try, bool mobile_ip, mipk
 	/* auto: the likelier name first (by request type), the other one only where k is local. */
 	out->name[0] = mobile_ip ? auth->account : rfc;
 	out->len[0] = mobile_ip ? auth->account_len : rfc_len;
-	if (one_try || rfc_len == auth->account_len) return;
+	if (rfc_len == auth->account_len) return;
 	out->name[1] = mobile_ip ? rfc : auth->account;
 	out->len[1] = mobile_ip ? rfc_len : auth->account_len;
 	out->count = 2;
+}
+
+/* The ChallengeHash (RFC 2759 8.2) of each name, once per request. Returns 0 or -1. */
+static int hash_names_challenge_hashes(mipkey_auth_t const *auth, hash_names_t *names)
+{
+	int i;
+
+	for (i = 0; i < names->count; i++) {
+		if (challenge_hash(auth->peer_challenge, auth->auth_challenge, names->name[i], names->len[i],
+				   names->challenge_hash[i]) < 0) return -1;
+	}
+	return 0;
 }
 
 /*
@@ -379,23 +391,22 @@ static int verify_with_names(mipkey_auth_t const *auth, hash_names_t const *name
 	int i, match = -1;
 
 	for (i = 0; i < names->count; i++) {
-		if (verify_nt_response_pwhash(auth->auth_challenge, auth->peer_challenge, names->name[i], names->len[i],
-					      k, auth->nt_response) == 1 && match < 0) match = i;
+		if (verify_nt_response_challenge_hash(names->challenge_hash[i], k, auth->nt_response) == 1 &&
+		    match < 0) match = i;
 	}
 	return match;
 }
 
 static rlm_rcode_t reply_success(rlm_mipkey_t const *inst, REQUEST *request, uint8_t ident, mipkey_auth_t const *auth,
-				 uint8_t const k2[MSCHAPV2_HASH_LEN], char const *hash_name, size_t hash_name_len,
-				 mipkey_aaa_sa_t const *aaa_sa)
+				 uint8_t const k2[MSCHAPV2_HASH_LEN],
+				 uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa)
 {
 	char		success[1 + MSCHAPV2_AUTH_RESPONSE_LEN + 1];
 	uint8_t		master[MSCHAPV2_HASH_LEN], send_key[MSCHAPV2_HASH_LEN], recv_key[MSCHAPV2_HASH_LEN];
 	rlm_rcode_t	rcode = RLM_MODULE_FAIL;
 
 	success[0] = (char) ident;
-	if (generate_authenticator_response_pwhashhash(k2, auth->nt_response, auth->peer_challenge,
-						       auth->auth_challenge, hash_name, hash_name_len, success + 1) < 0 ||
+	if (generate_authenticator_response_challenge_hash(k2, auth->nt_response, challenge, success + 1) < 0 ||
 	    get_master_key(k2, auth->nt_response, master) < 0 ||
 	    mppe_server_keys(master, send_key, recv_key) < 0) {
 		REDEBUG("Key derivation failed (OpenSSL error)");
@@ -457,8 +468,7 @@ static mipkey_result_t password_change(rlm_mipkey_t const *inst, REQUEST *reques
 	}
 	RDEBUG2("MS-CHAPv2 password change for \"%.*s\" (MS-CHAP2-CPW)", (int) auth->account_len, auth->account);
 	for (i = 0; i < names->count && i < 2; i++) {
-		if (challenge_hash(auth->peer_challenge, auth->auth_challenge, names->name[i], names->len[i],
-				   cpw->challenge_hash[i]) < 0) return MIPKEY_BACKEND_DOWN;
+		memcpy(cpw->challenge_hash[i], names->challenge_hash[i], MSCHAPV2_CHALLENGE_HASH_LEN);
 	}
 	cpw->n_challenge_hash = i;
 	return inst->backend->change_password(inst->backend_inst, request, auth, cpw, key);
@@ -475,7 +485,8 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 	uint8_t			ident;
 	char const		*source, *hash_name = NULL;
 	size_t			hash_name_len = 0;
-	hash_names_t		local_names, dc_names;
+	uint8_t const		*hash_name_challenge = NULL;
+	hash_names_t		local_names;
 	hash_name_mode_t	mode;
 	bool			mobile_ip;
 	int			rc, match;
@@ -545,13 +556,12 @@ have_response:
 
 	mode = request_hash_mode(inst, request);
 	mobile_ip = inst->mobileip && mobileip_requested(request);
-	hash_names(mode, false, mobile_ip, &auth, &local_names);
-	hash_names(mode, true, mobile_ip, &auth, &dc_names);
-	/* What a domain controller checks the response against: one name only. */
-	auth.hash_name = dc_names.name[0];
-	auth.hash_name_len = dc_names.len[0];
-	if (challenge_hash(auth.peer_challenge, auth.auth_challenge, auth.hash_name, auth.hash_name_len,
-			   auth.challenge_hash) < 0) return RLM_MODULE_FAIL;
+	hash_names(mode, mobile_ip, &auth, &local_names);
+	if (hash_names_challenge_hashes(&auth, &local_names) < 0) return RLM_MODULE_FAIL;
+	/* What a domain controller checks the response against: one name only, the likelier. */
+	auth.hash_name = local_names.name[0];
+	auth.hash_name_len = local_names.len[0];
+	memcpy(auth.challenge_hash, local_names.challenge_hash[0], sizeof(auth.challenge_hash));
 
 	memset(&key, 0, sizeof(key));
 	rc = key_from_control(request, key.key, &source);
@@ -628,6 +638,7 @@ have_response:
 		if (match >= 0) {
 			hash_name = local_names.name[match];
 			hash_name_len = local_names.len[match];
+			hash_name_challenge = local_names.challenge_hash[match];
 		}
 		if (!hash_name) {
 			REDEBUG("MS-CHAP2-Response is incorrect");
@@ -642,6 +653,7 @@ have_response:
 	} else {
 		hash_name = auth.hash_name;
 		hash_name_len = auth.hash_name_len;
+		hash_name_challenge = auth.challenge_hash;
 		memcpy(k2, key.key, sizeof(k2));
 	}
 
@@ -664,7 +676,7 @@ have_response:
 	}
 
 	RDEBUG2("MS-CHAP2-Response is correct (ChallengeHash name \"%.*s\")", (int) hash_name_len, hash_name);
-	rcode = reply_success(inst, request, ident, &auth, k2, hash_name, hash_name_len, &key.aaa_sa);
+	rcode = reply_success(inst, request, ident, &auth, k2, hash_name_challenge, &key.aaa_sa);
 
 done:
 	OPENSSL_cleanse(&key, sizeof(key));

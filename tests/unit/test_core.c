@@ -9,6 +9,7 @@
  *
  * One line per check: "PASS <name>" or "FAIL <name>: expected <hex> got <hex>".
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "mschapv2.h"
 #include "unit.h"
 #include "rfc4515.h"
+#include "rfc3957.h"
 
 static void check_str(char const *name, char const *expected, size_t elen, char const *got, size_t glen)
 {
@@ -69,6 +71,19 @@ static void test_rfc2759(void)
 	check_int("rfc2759 9.2 generate_authenticator_response rc", 0, rc);
 	check_str("rfc2759 9.2 AuthenticatorResponse (with NUL)",
 		  "S=407A5589115FD0D6209F510FE9C04566932CDA56", 43, auth, 43);
+
+	/* The server's once-per-request forms, from the ChallengeHash */
+	memset(auth, 'X', sizeof(auth));
+	rc = generate_authenticator_response_challenge_hash(pwhh, resp, ch, auth);
+	check_int("rfc2759 9.2 generate_authenticator_response_challenge_hash rc", 0, rc);
+	check_str("rfc2759 9.2 AuthenticatorResponse from the ChallengeHash",
+		  "S=407A5589115FD0D6209F510FE9C04566932CDA56", 43, auth, 43);
+	check_int("rfc2759 9.2 verify_nt_response_challenge_hash: match", 1,
+		  verify_nt_response_challenge_hash(ch, pwh, resp));
+	resp[23] ^= 1;
+	check_int("rfc2759 9.2 verify_nt_response_challenge_hash: last bit flipped", 0,
+		  verify_nt_response_challenge_hash(ch, pwh, resp));
+	resp[23] ^= 1;
 
 	/* RFC 3079 3.5.3 continues from the same values */
 	rc = get_master_key(pwhh, resp, mk);
@@ -452,6 +467,58 @@ static void test_password_change(void)
 	check_int("nt_password_hash_utf16le 514 octets: -1", -1, nt_password_hash_utf16le(pw, 514, h));
 }
 
+/*
+ * Each thread has its own reused contexts (crypto.c): threads working at once must each get
+ * the RFC values every time, including after the contexts were re-keyed with other keys.
+ */
+#define THREADS		4
+#define THREAD_ROUNDS	500
+
+static void *thread_worker(void *arg)
+{
+	uint8_t	ch[8], pwh[16], pwhh[16], resp[24], mk[16], hmac[20];
+	uint8_t	want_resp[24], want_mk[16], want_hmac[20];
+	char	auth[MSCHAPV2_AUTH_RESPONSE_LEN + 1];
+	int	i, *bad = arg;
+
+	unhex("82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF", want_resp, 24);
+	unhex("FDECE3717A8C838CB388E527AE3CDD31", want_mk, 16);
+	/* RFC 2202 test case 2: HMAC-SHA1("Jefe", "what do ya want for nothing?") */
+	unhex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79", want_hmac, 20);
+	for (i = 0; i < THREAD_ROUNDS; i++) {
+		if (challenge_hash(rfc_peer_chal, rfc_auth_chal, rfc_user, 4, ch) < 0 ||
+		    nt_password_hash(rfc_pass, strlen(rfc_pass), pwh) < 0 ||
+		    challenge_response(ch, pwh, resp) < 0 || memcmp(resp, want_resp, 24) != 0 ||
+		    verify_nt_response_challenge_hash(ch, pwh, resp) != 1 ||
+		    hash_nt_password_hash(pwh, pwhh) < 0 ||
+		    generate_authenticator_response_challenge_hash(pwhh, resp, ch, auth) < 0 ||
+		    memcmp(auth, "S=407A5589115FD0D6209F510FE9C04566932CDA56", 43) != 0 ||
+		    get_master_key(pwhh, resp, mk) < 0 || memcmp(mk, want_mk, 16) != 0 ||
+		    rfc3957_registration_key((uint8_t const *) "Jefe", 4, (uint8_t const *) "what do ya want ", 16,
+					     (uint8_t const *) "for nothing?", 12, hmac) < 0 ||
+		    memcmp(hmac, want_hmac, 20) != 0) {
+			(*bad)++;
+		}
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t	t[THREADS];
+	int		bad[THREADS] = { 0 }, i, started = 0, total = 0;
+
+	for (i = 0; i < THREADS; i++) {
+		if (pthread_create(&t[i], NULL, thread_worker, &bad[i]) == 0) started++;
+		else bad[i] = THREAD_ROUNDS;
+	}
+	for (i = 0; i < THREADS; i++) {
+		if (i < started) pthread_join(t[i], NULL);
+		total += bad[i];
+	}
+	check_int("4 threads x 500 rounds of RFC 2759/3079/2202 vectors at once: wrong or failed rounds", 0, total);
+}
+
 static void test_before_init(void)
 {
 	uint8_t h[16];
@@ -484,6 +551,7 @@ int main(void)
 	test_nai_stripping();
 	test_rfc4515();
 	test_password_change();
+	test_threads();
 
 	mschapv2_crypto_free();
 	{

@@ -440,6 +440,28 @@ static void test_registration_key(void)
 	check_int("registration key empty AAA key rejected", -1, rc);
 	rc = rfc3957_registration_key(aaa_key, 20, nonce, 16, id, 0, key);
 	check_int("registration key empty identifier rejected", -1, rc);
+
+	/*
+	 * Two keys under one key set-up (MN-HA, MN-FA): the NAI key above, and a second nonce
+	 * "what do ya want " under the same AAA key and NAI:
+	 * python3 -c 'import hmac,hashlib;print(hmac.new(bytes(range(20)),
+	 *   b"what do ya want "+b"mn1@example.com",hashlib.sha1).hexdigest())'
+	 */
+	{
+		uint8_t	nonces[32], keys[40];
+
+		memcpy(nonces, nonce, 16);
+		memcpy(nonces + 16, "what do ya want ", 16);
+		rc = rfc3957_registration_keys(aaa_key, 20, nonces, 16, 2, id, id_len, keys);
+		check_int("registration keys (2, one key set-up) rc", 0, rc);
+		check_hex("registration keys: first = the single key", "35F8346D3B1CEAE865519EEC08B62E3B8DDDD72A", keys, 20);
+		check_hex("registration keys: second", "4B2B58A214B15E13A6C8B21CD99FF24ACDA32E49", keys + 20, 20);
+		/* and the context was re-keyed: a single key under another key is right afterwards */
+		rc = rfc3957_registration_key((uint8_t const *)"Jefe", 4, (uint8_t const *)"what do ya want ", 16,
+					      (uint8_t const *)"for nothing?", 12, key);
+		check_hex("registration key after a pair: RFC 2202 case 2", "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+			  key, 20);
+	}
 }
 
 static void test_nonce(void)

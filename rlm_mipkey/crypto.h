@@ -1,0 +1,79 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * crypto.h - the OpenSSL state of the whole core: one private library context
+ *	      (legacy provider for MD4, DES and RC4; default provider for MD5,
+ *	      SHA1, HMAC and the DRBG), every algorithm fetched once, and the
+ *	      digest, MAC and cipher contexts kept per thread and reused.
+ *
+ * Pure: depends only on libc, pthreads and OpenSSL 3 libcrypto.
+ * mschapv2_crypto_init() (mschapv2.h) sets it up; every function here runs
+ * it first (pthread_once, so the first call may come from any thread) and
+ * returns -1 if it failed or mschapv2_crypto_free() ran.
+ *
+ * Why per thread: EVP_MD_CTX_new() + free per digest was 7 allocations,
+ * provider context set-ups and frees per MS-CHAPv2 verification. A thread
+ * reuses its own contexts, so no lock is taken on the request path. Key
+ * material never stays in them: each digest context is re-initialised
+ * after its final, the MAC context is re-keyed with a constant key after
+ * use, and the cipher context is reset (its key schedule freed, cleansed).
+ */
+#ifndef MIPKEY_CRYPTO_H
+#define MIPKEY_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+	MIPKEY_MD4 = 0,		/* 16 octets */
+	MIPKEY_MD5,		/* 16 octets */
+	MIPKEY_SHA1,		/* 20 octets */
+	MIPKEY_MD_COUNT
+} mipkey_md_t;
+
+#define MIPKEY_SHA1_LEN		20
+#define MIPKEY_DES_BLOCK_LEN	8
+
+/* One input piece of a hash: RFC concatenations are hashed without a concatenation buffer. */
+typedef struct {
+	void const	*data;
+	size_t		len;
+} mipkey_piece_t;
+
+/*
+ * Hash n pieces with md. OUT: out (16 octets for MD4 and MD5, 20 for SHA1;
+ * may alias an input: it is written after the final). Returns 0 or -1
+ * (then out is cleansed).
+ */
+int mipkey_digest(mipkey_md_t md, mipkey_piece_t const *p, size_t n, uint8_t *out);
+
+/*
+ * HMAC-SHA1 under key (key_len >= 1) of `messages` messages, each of
+ * `pieces` pieces (p holds messages * pieces pieces, message by message):
+ * the key is set up once for all of them. OUT: out (20 * messages).
+ * Returns 0 or -1 (then out is cleansed).
+ */
+int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t pieces,
+		     size_t messages, uint8_t *out);
+
+/*
+ * RFC 2759 8.6 DesEncrypt, n times: block i is clear + i * clear_step (8
+ * octets; clear_step 0 encrypts one block under every key) under the
+ * 7-octet key at key7 + 7 * i, expanded to 8 (DES ignores the parity bits).
+ * OUT: cypher (8 * n). Returns 0 or -1 (then cypher is cleansed).
+ */
+int mipkey_des_encrypt(uint8_t const *clear, size_t clear_step, uint8_t const *key7, size_t n, uint8_t *cypher);
+
+/*
+ * RC4 (RFC 2759 8.11) of len octets under a 16-octet key. OUT: cypher (len;
+ * may not alias clear). Rare (password change): a context per call.
+ * Returns 0 or -1 (then cypher is cleansed).
+ */
+int mipkey_rc4(uint8_t const *clear, size_t len, uint8_t const key[16], uint8_t *cypher);
+
+/* len cryptographically random octets from the library context's DRBG. Returns 0 or -1. */
+int mipkey_random(uint8_t *out, size_t len);
+
+/* 1 once mschapv2_crypto_init() has succeeded (and mschapv2_crypto_free() has not run), else 0. */
+int mipkey_crypto_ok(void);
+
+#endif /* MIPKEY_CRYPTO_H */
