@@ -176,6 +176,7 @@ log {{
 }}
 security {{
 	allow_core_dumps = no
+	status_server = yes
 }}
 thread pool {{
 	start_servers = 5
@@ -215,6 +216,10 @@ modules {{
 	}}
 	mschap {{
 	}}
+	# Normalises the hex NT-Password from LDAP, as in Debian's default site.
+	pap {{
+		normalise = yes
+	}}
 }}
 server default {{
 	listen {{
@@ -224,6 +229,7 @@ server default {{
 	}}
 	authorize {{
 		ldap
+		pap
 		mschap
 	}}
 	authenticate {{
@@ -356,7 +362,8 @@ def main():
                   f"server CPU (freeradius + slapd) {cpu * 1e6 / max(1, req):.1f} us/req")
 
 
-try:
-    main()
-finally:
-    cleanup()
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        cleanup()
