@@ -170,6 +170,7 @@ run_dir = {d}
 libdir = {libdir}
 pidfile = {d}/radiusd.pid
 max_request_time = 30
+max_requests = 65536
 log {{
 	destination = files
 	file = {d}/log/radius.log

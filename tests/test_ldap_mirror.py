@@ -297,6 +297,35 @@ try:
                        "delete: sambaSID\n-\ndelete: sambaNTPassword\n-\ndelete: sambaAcctFlags\n"),
                 lambda p=errors("nina", "ninaPass"): p() == ("Access-Reject", "E=691"))
 
+    # --- requests while the sync thread rewrites an entry many times -------------------------------
+    # 400 password changes of mu000020 in one ldapmodify, while radclient -p 16 sends 640 requests
+    # for 32 other users: each must be accepted (an entry being replaced never hides another),
+    # and mu000020 ends with the last password written.
+    pw_a, pw_b = nt_hex("churnA-1"), nt_hex("churnB-1")
+    churn = "".join(f"dn: uid=mu000020,{PEOPLE}\nchangetype: modify\nreplace: sambaNTPassword\n"
+                    f"sambaNTPassword: {pw_a if i % 2 == 0 else pw_b}\n\n" for i in range(400))
+    reqfile = os.path.join(WORK, "requests.txt")
+    with open(reqfile, "w") as f:
+        for i in range(100, 132):
+            ref = mschap_ref.compute(f"mu{i:06d}", os.urandom(16), os.urandom(16), password=LOAD_PW, ident=0x2a)
+            f.write(f'User-Name = "mu{i:06d}"\nMS-CHAP-Challenge = 0x{ref["challenge"]}\n'
+                    f'MS-CHAP2-Response = 0x{ref["ms_chap2_response"]}\n\n')
+    writer = subprocess.Popen(["ldapmodify", "-x", "-H", f"ldap://127.0.0.1:{LDAP_PORT}", "-D", "cn=admin," + SUFFIX,
+                               "-w", "admin-secret"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, env=dict(os.environ, LDAPNOINIT="1"))
+    writer.stdin.write(churn)
+    writer.stdin.close()
+    r = subprocess.run(["radclient", "-q", "-s", "-p", "16", "-r", "1", "-t", "5", "-c", "20", "-f", reqfile,
+                        f"127.0.0.1:{RADIUS_PORT}", "auth", SECRET], capture_output=True, text=True)
+    churn_running = writer.poll() is None
+    writer.wait()
+    got = re.search(r"Accepted\s*:\s*(\d+)", r.stdout + r.stderr)
+    check("640 requests for 32 other users during 400 rewrites of one entry: all accepted", 640,
+          int(got.group(1)) if got else None)
+    print(f"   (the rewrites {'were still running' if churn_running else 'had ended'} when the requests were done)")
+    check("mu000020 after the rewrites: the last password written", True,
+          until(accepts("mu000020", "churnB-1"), 1.0) is not None)
+
     # --- slapd restart: answers from the mirror meanwhile, resumed with the cookie ------------------
     mark = log_mark()
     r = sh(f"slapd_stop {SLAPD_DIR}")
