@@ -15,7 +15,8 @@ mirror = yes:
   server CPU per request (freeradius + slapd, utime + stime from /proc).
 
 Usage: nice -n 19 tests/mirror_load.py [--users N] [--throughput SECONDS]
-Ports: MIRROR_LDAP_PORT (38977), MIRROR_RADIUS_PORT (38971; the server uses it and the next 4).
+Ports: MIRROR_LDAP_PORT (38977), MIRROR_RADIUS_PORT (38971: the mirror; +2: mirror = no;
++4: stock). The three servers run side by side; the load alternates between them in rounds.
 """
 import argparse
 import os
@@ -41,6 +42,8 @@ PEOPLE = "ou=people," + SUFFIX
 WORK = tempfile.mkdtemp(prefix="mipkey-mirror-load.")
 SLAPD_DIR = os.path.join(WORK, "slapd")
 RADIUS_DIR = os.path.join(WORK, "radiusd")
+RADIUS_DIR_SEARCH = os.path.join(WORK, "radiusd-search")
+PORT_MIRROR, PORT_SEARCH, PORT_STOCK = RADIUS_PORT, str(int(RADIUS_PORT) + 2), str(int(RADIUS_PORT) + 4)
 LIBS = f"source {HERE}/lib/slapd.sh && source {HERE}/lib/radiusd.sh"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -50,9 +53,10 @@ def sh(cmd):
 
 
 def cleanup(*_):
-    sh(f"radiusd_stop {RADIUS_DIR}; slapd_stop {SLAPD_DIR}")
+    sh(f"radiusd_stop {RADIUS_DIR}; radiusd_stop {RADIUS_DIR_SEARCH}; slapd_stop {SLAPD_DIR}")
     stock_stop()
-    shutil.rmtree(WORK, ignore_errors=True)
+    if os.environ.get("KEEP_WORK") != "1":
+        shutil.rmtree(WORK, ignore_errors=True)
 
 
 def on_signal(signum, _frame):
@@ -80,20 +84,18 @@ def pid_of(path):
         return int(f.read().strip())
 
 
-def set_mirror(on):
-    p = os.path.join(RADIUS_DIR, "raddb", "mods-enabled", "mipkey")
-    with open(p) as f:
-        conf = f.read()
-    conf = re.sub(r"(\n\s*mirror = )(yes|no)\n", rf"\g<1>{'yes' if on else 'no'}\n", conf, count=1)
-    with open(p, "w") as f:
-        f.write(conf)
+def edit(path, fn):
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(fn(text))
 
 
-def start_radiusd():
-    r = sh(f"radiusd_start {RADIUS_DIR}")
+def start_radiusd(d):
+    r = sh(f"radiusd_start {d}")
     if r.returncode != 0:
         sys.exit("freeradius did not start: " + r.stderr)
-    return pid_of(os.path.join(RADIUS_DIR, "run", "bgpid"))
+    return pid_of(os.path.join(d, "run", "bgpid"))
 
 
 def request_file(path, users):
@@ -107,24 +109,20 @@ def request_file(path, users):
 
 def load(port, reqfile, seconds, pids):
     """radclient -p 32 over the request file, repeated until SECONDS have passed; returns
-    (requests, accepts, wall seconds, CPU seconds of pids)."""
-    c0 = sum(cpu_s(p) for p in pids)
+    [requests, accepted, rejected, lost, wall seconds, CPU seconds of each pid]."""
+    c0 = [cpu_s(p) for p in pids]
     t0 = time.monotonic()
-    n = acc = 0
+    res = [0, 0, 0, 0]
     while time.monotonic() - t0 < seconds:
         r = subprocess.run(["radclient", "-q", "-s", "-p", "32", "-r", "1", "-t", "5", "-c", "20", "-f", reqfile,
                             f"127.0.0.1:{port}", "auth", SECRET], capture_output=True, text=True)
         out = r.stdout + r.stderr
-        acc_m = re.search(r"Accepted\s*:\s*(\d+)", out)
-        rej_m = re.search(r"Rejected\s*:\s*(\d+)", out)
-        lost_m = re.search(r"Lost\s*:\s*(\d+)", out)
-        a = int(acc_m.group(1)) if acc_m else 0
-        j = int(rej_m.group(1)) if rej_m else 0
-        lost = int(lost_m.group(1)) if lost_m else 0
-        n += a + j + lost
-        acc += a
-    wall = time.monotonic() - t0
-    return n, acc, wall, sum(cpu_s(p) for p in pids) - c0
+        got = [int(m.group(1)) if m else 0 for m in
+               (re.search(rf"{k}\s*:\s*(\d+)", out) for k in ("Accepted", "Rejected", "Lost"))]
+        res[0] += sum(got)
+        for i in range(3):
+            res[1 + i] += got[i]
+    return res + [time.monotonic() - t0] + [cpu_s(p) - c for p, c in zip(pids, c0)]
 
 
 STOCK = {}
@@ -207,7 +205,7 @@ modules {{
 		pool {{
 			start = 5
 			min = 4
-			max = 31
+			max = 40
 			spare = 3
 			uses = 0
 			retry_delay = 1
@@ -257,7 +255,8 @@ server default {{
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=100000)
-    ap.add_argument("--throughput", type=float, default=0)
+    ap.add_argument("--throughput", type=float, default=0, help="seconds of load per pipeline")
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     n = args.users
 
@@ -282,50 +281,40 @@ def main():
     if r.returncode != 0:
         sys.exit("slapadd: " + r.stderr)
     print(f"slapadd of {n} users: {time.monotonic() - t0:.1f} s")
-    r = sh(f"slapd_start {SLAPD_DIR} {LDAP_PORT} && radiusd_setup {RADIUS_DIR} {RADIUS_PORT} {LDAP_PORT} {SECRET}")
+    r = sh(f"slapd_start {SLAPD_DIR} {LDAP_PORT}")
     if r.returncode != 0:
-        sys.exit("start: " + r.stderr)
+        sys.exit("slapd_start: " + r.stderr)
     slapd_pid = pid_of(os.path.join(SLAPD_DIR, "run", "slapd.bgpid"))
-    # As the stock server below: 32 threads, an LDAP pool of up to 31, no log line per request.
-    p = os.path.join(RADIUS_DIR, "raddb", "radiusd.conf")
-    with open(p) as f:
-        text = f.read()
-    text = re.sub(r"max_servers = \d+", "max_servers = 32", text)
-    text = re.sub(r"(\n\s*auth) = yes", r"\1 = no", text)
-    with open(p, "w") as f:
-        f.write(text)
-    p = os.path.join(RADIUS_DIR, "raddb", "mods-enabled", "mipkey")
-    with open(p) as f:
-        text = f.read()
-    text = re.sub(r"(\n\s*ldap \{.*?pool \{.*?\bmax = )\d+", r"\g<1>31", text, count=1, flags=re.S)
-    with open(p, "w") as f:
-        f.write(text)
-    log = os.path.join(RADIUS_DIR, "log", "radius.log")
+
+    # Two test servers on the same directory, mirror = no and mirror = yes, with only the main
+    # site (the test sites would take the next ports), and as the stock server below: 32
+    # threads, an LDAP pool of up to 40 (no request waits for a connection), no log line per request.
+    for d, port, mirror in ((RADIUS_DIR_SEARCH, PORT_SEARCH, False), (RADIUS_DIR, PORT_MIRROR, True)):
+        r = sh(f"radiusd_setup {d} {port} {LDAP_PORT} {SECRET}")
+        if r.returncode != 0:
+            sys.exit("radiusd_setup: " + r.stderr)
+        for site in ("mipkey-control", "mipkey-hoa", "mipkey-aaa", "mipkey-eap-cpw"):
+            os.unlink(os.path.join(d, "raddb", "sites-enabled", site))
+        os.unlink(os.path.join(d, "raddb", "mods-enabled", "eap_cpw"))  # needs its site
+        edit(os.path.join(d, "raddb", "radiusd.conf"),
+             lambda t: re.sub(r"(\n\s*auth) = yes", r"\1 = no", re.sub(r"max_servers = \d+", "max_servers = 32", t)))
+        edit(os.path.join(d, "raddb", "mods-enabled", "mipkey"),
+             lambda t, mirror=mirror: re.sub(r"(\n\s*mirror = )no\n", rf"\g<1>{'yes' if mirror else 'no'}\n",
+                                            re.sub(r"(\n\s*ldap \{.*?pool \{.*?\bmax = )\d+", r"\g<1>31", t,
+                                                   count=1, flags=re.S), count=1))
 
     # mirror = no: the baseline RSS (the same module, the same configuration otherwise).
-    set_mirror(False)
-    pid = start_radiusd()
+    pid_search = start_radiusd(RADIUS_DIR_SEARCH)
     time.sleep(3)
-    rss_off = rss_kb(pid)
+    rss_off = rss_kb(pid_search)
     print(f"freeradius RSS, mirror = no: {rss_off} kB")
-    users = [f"mu{i * (n // 64):06d}" for i in range(64)]
-    reqfile = os.path.join(WORK, "requests.txt")
-    request_file(reqfile, users)
-    results = {}
-    if args.throughput:
-        load(RADIUS_PORT, reqfile, 2, [pid, slapd_pid])  # warm-up
-        results["rlm_mipkey, search per request"] = load(RADIUS_PORT, reqfile, args.throughput, [pid, slapd_pid])
-    sh(f"radiusd_stop {RADIUS_DIR}")
 
-    # mirror = yes
-    set_mirror(True)
-    mark = os.path.getsize(log)
+    log = os.path.join(RADIUS_DIR, "log", "radius.log")
     t0 = time.monotonic()
-    pid = start_radiusd()
+    pid_mirror = start_radiusd(RADIUS_DIR)
     line = None
     while time.monotonic() - t0 < 600 and not line:
         with open(log, errors="replace") as f:
-            f.seek(mark)
             line = next((ln for ln in f if "(mipkey) ldap: mirror in sync" in ln), None)
         time.sleep(0.05)
     t_sync = time.monotonic() - t0
@@ -335,32 +324,42 @@ def main():
     m = re.search(r"(\d+) entries, (\d+) names, (\d+) bytes of tables, refresh took ([\d.]+) s", line)
     entries, table_bytes, refresh = int(m.group(1)), int(m.group(3)), float(m.group(4))
     time.sleep(3)
-    rss_on = rss_kb(pid)
+    rss_on = rss_kb(pid_mirror)
     print(f"first load: {entries} entries, refresh {refresh:.3f} s (module's count), "
           f"{t_sync:.2f} s from freeradius start to in sync (start-up included)")
     print(f"freeradius RSS, mirror = yes: {rss_on} kB; +{rss_on - rss_off} kB = "
           f"{(rss_on - rss_off) * 1024 / entries:.0f} bytes per entry (RSS); tables "
           f"{table_bytes / entries:.0f} bytes per entry (module's count)")
-    if args.throughput:
-        load(RADIUS_PORT, reqfile, 2, [pid, slapd_pid])
-        results["rlm_mipkey, mirror"] = load(RADIUS_PORT, reqfile, args.throughput, [pid, slapd_pid])
-    sh(f"radiusd_stop {RADIUS_DIR}")
+    if not args.throughput:
+        return
 
-    if args.throughput:
-        libdir = stock_libdir()
-        if libdir:
-            spid = stock_start(RADIUS_PORT, libdir)
-            if spid:
-                load(RADIUS_PORT, reqfile, 2, [spid, slapd_pid])
-                results["stock rlm_ldap + rlm_mschap"] = load(RADIUS_PORT, reqfile, args.throughput, [spid, slapd_pid])
-            else:
-                print("stock freeradius did not start")
-            stock_stop()
-        else:
-            print("stock rlm_ldap + rlm_mschap: not measured (no freeradius-ldap package)")
-        for name, (req, acc, wall, cpu) in results.items():
-            print(f"{name}: {req} requests ({acc} accepted) in {wall:.1f} s = {req / wall:.0f} req/s; "
-                  f"server CPU (freeradius + slapd) {cpu * 1e6 / max(1, req):.1f} us/req")
+    pipelines = {"rlm_mipkey, mirror": (PORT_MIRROR, pid_mirror),
+                 "rlm_mipkey, search per request": (PORT_SEARCH, pid_search)}
+    libdir = stock_libdir()
+    spid = stock_start(PORT_STOCK, libdir) if libdir else None
+    if spid:
+        pipelines["stock rlm_ldap + rlm_mschap"] = (PORT_STOCK, spid)
+    else:
+        print("stock rlm_ldap + rlm_mschap: not measured (no freeradius-ldap package, or it did not start)")
+    users = [f"mu{i * (n // 64):06d}" for i in range(64)]
+    reqfile = os.path.join(WORK, "requests.txt")
+    request_file(reqfile, users)
+    totals = {}
+    for name, (port, pid) in pipelines.items():
+        load(port, reqfile, 2, [pid, slapd_pid])  # warm-up
+    # Rounds alternating the pipelines: the machine's other load falls on each alike.
+    for _ in range(args.rounds):
+        for name, (port, pid) in pipelines.items():
+            r = load(port, reqfile, args.throughput / args.rounds, [pid, slapd_pid])
+            totals[name] = [a + b for a, b in zip(totals.get(name, [0] * len(r)), r)]
+    print(f"{args.rounds} rounds, radclient -p 32 over {len(users)} users; server CPU from /proc (utime + stime)")
+    base = None
+    for name, (req, acc, rej, lost, wall, cpu_fr, cpu_slapd) in totals.items():
+        per = (cpu_fr + cpu_slapd) * 1e6 / max(1, req)
+        base = base or per
+        print(f"{name}: {req} requests ({acc} accepted, {rej} rejected, {lost} lost) in {wall:.1f} s = "
+              f"{req / wall:.0f} req/s; CPU per request: freeradius {cpu_fr * 1e6 / max(1, req):.1f} us + "
+              f"slapd {cpu_slapd * 1e6 / max(1, req):.1f} us = {per:.1f} us ({per / base:.2f}x the mirror's)")
 
 
 if __name__ == "__main__":
