@@ -300,7 +300,7 @@ def main():
              lambda t: re.sub(r"(\n\s*auth) = yes", r"\1 = no", re.sub(r"max_servers = \d+", "max_servers = 32", t)))
         edit(os.path.join(d, "raddb", "mods-enabled", "mipkey"),
              lambda t, mirror=mirror: re.sub(r"(\n\s*mirror = )no\n", rf"\g<1>{'yes' if mirror else 'no'}\n",
-                                            re.sub(r"(\n\s*ldap \{.*?pool \{.*?\bmax = )\d+", r"\g<1>31", t,
+                                            re.sub(r"(\n\s*ldap \{.*?pool \{.*?\bmax = )\d+", r"\g<1>40", t,
                                                    count=1, flags=re.S), count=1))
 
     # mirror = no: the baseline RSS (the same module, the same configuration otherwise).
