@@ -21,6 +21,7 @@ Ports: MIRROR_LDAP_PORT (38977), MIRROR_RADIUS_PORT (38971: the mirror; +2: mirr
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -111,6 +112,7 @@ def load(port, reqfile, seconds, pids):
     """radclient -p 32 over the request file, repeated until SECONDS have passed; returns
     [requests, accepted, rejected, lost, wall seconds, CPU seconds of each pid]."""
     c0 = [cpu_s(p) for p in pids]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     res = [0, 0, 0, 0]
     while time.monotonic() - t0 < seconds:
@@ -122,7 +124,9 @@ def load(port, reqfile, seconds, pids):
         res[0] += sum(got)
         for i in range(3):
             res[1 + i] += got[i]
-    return res + [time.monotonic() - t0] + [cpu_s(p) - c for p, c in zip(pids, c0)]
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
+    return res + [time.monotonic() - t0] + [cpu_s(p) - c for p, c in zip(pids, c0)] + [client]
 
 
 STOCK = {}
@@ -307,9 +311,11 @@ def main():
     pid_search = start_radiusd(RADIUS_DIR_SEARCH)
     time.sleep(3)
     rss_off = rss_kb(pid_search)
+    cpu_off = cpu_s(pid_search)
     print(f"freeradius RSS, mirror = no: {rss_off} kB")
 
     log = os.path.join(RADIUS_DIR, "log", "radius.log")
+    slapd_cpu0 = cpu_s(slapd_pid)
     t0 = time.monotonic()
     pid_mirror = start_radiusd(RADIUS_DIR)
     line = None
@@ -320,13 +326,16 @@ def main():
     t_sync = time.monotonic() - t0
     if not line:
         sys.exit("the mirror did not get in sync within 600 s")
+    cpu_load = cpu_s(pid_mirror) - cpu_off
+    slapd_load = cpu_s(slapd_pid) - slapd_cpu0
     print(line.strip())
     m = re.search(r"(\d+) entries, (\d+) names, (\d+) bytes of tables, refresh took ([\d.]+) s", line)
     entries, table_bytes, refresh = int(m.group(1)), int(m.group(3)), float(m.group(4))
     time.sleep(3)
     rss_on = rss_kb(pid_mirror)
     print(f"first load: {entries} entries, refresh {refresh:.3f} s (module's count), "
-          f"{t_sync:.2f} s from freeradius start to in sync (start-up included)")
+          f"{t_sync:.2f} s from freeradius start to in sync (start-up included); CPU: freeradius "
+          f"{cpu_load:.2f} s (beyond a start without the mirror), slapd {slapd_load:.2f} s")
     print(f"freeradius RSS, mirror = yes: {rss_on} kB; +{rss_on - rss_off} kB = "
           f"{(rss_on - rss_off) * 1024 / entries:.0f} bytes per entry (RSS); tables "
           f"{table_bytes / entries:.0f} bytes per entry (module's count)")
@@ -354,12 +363,13 @@ def main():
             totals[name] = [a + b for a, b in zip(totals.get(name, [0] * len(r)), r)]
     print(f"{args.rounds} rounds, radclient -p 32 over {len(users)} users; server CPU from /proc (utime + stime)")
     base = None
-    for name, (req, acc, rej, lost, wall, cpu_fr, cpu_slapd) in totals.items():
+    for name, (req, acc, rej, lost, wall, cpu_fr, cpu_slapd, client) in totals.items():
         per = (cpu_fr + cpu_slapd) * 1e6 / max(1, req)
         base = base or per
         print(f"{name}: {req} requests ({acc} accepted, {rej} rejected, {lost} lost) in {wall:.1f} s = "
               f"{req / wall:.0f} req/s; CPU per request: freeradius {cpu_fr * 1e6 / max(1, req):.1f} us + "
-              f"slapd {cpu_slapd * 1e6 / max(1, req):.1f} us = {per:.1f} us ({per / base:.2f}x the mirror's)")
+              f"slapd {cpu_slapd * 1e6 / max(1, req):.1f} us = {per:.1f} us ({per / base:.2f}x the mirror's); "
+              f"radclient {client * 1e6 / max(1, req):.1f} us CPU, {wall * 1e6 / max(1, req):.1f} us wall per request")
 
 
 if __name__ == "__main__":
