@@ -14,6 +14,7 @@ RCSID("$Id$")
 #include <openssl/crypto.h>
 
 #include "backend.h"
+#include "ldap_mirror.h"
 #include "ldap_values.h"
 #include "rfc4515.h"
 
@@ -42,10 +43,17 @@ typedef struct {
 	char const		*tls_certificate_file;
 	char const		*tls_private_key_file;
 	char const		*tls_require_cert;
+	bool			mirror;
+	char const		*mirror_filter;
+	char const		*mirror_name_attribute;
+	uint32_t		max_stale;
 
 	int			require_cert;		//!< LDAP_OPT_X_TLS_* from tls_require_cert
 	bool			fetch_aaa_sa;
 	char const		*attrs[9];
+	char const		*mirror_attrs[10];
+	ldap_mirror_config_t	mirror_cfg;
+	ldap_mirror_t		*mirror_h;		//!< mirror = yes: the table requests read first
 	char const		*log_prefix;
 	CONF_SECTION		*cs;			//!< the ldap { } section: holds the pool's stats
 	fr_connection_pool_t	*pool;
@@ -88,6 +96,12 @@ static CONF_PARSER const ldap_config[] = {
 	{ "net_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, net_timeout), "5" },
 	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, search_timeout), "5" },
 	{ "tls", FR_CONF_POINTER(PW_TYPE_SUBSECTION, NULL), (void const *) tls_config },
+	{ "mirror", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, ldap_inst_t, mirror), "no" },
+	{ "mirror_filter", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, ldap_inst_t, mirror_filter),
+	  "(objectClass=sambaSamAccount)" },
+	{ "mirror_name_attribute", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, ldap_inst_t, mirror_name_attribute),
+	  "uid" },
+	{ "max_stale", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, max_stale), "300" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -220,6 +234,7 @@ error:
 
 static int _inst_free(ldap_inst_t *inst)
 {
+	ldap_mirror_stop(inst->mirror_h);
 	fr_connection_pool_free(inst->pool);
 	return 0;
 }
@@ -276,6 +291,9 @@ static void check_pool_size(ldap_inst_t const *inst, CONF_SECTION *cs)
 		     inst->log_prefix, pool_max, thread_max);
 	}
 }
+
+static LDAP *mirror_connect(void *ctx);
+static void mirror_convert(void *ctx, LDAP *ld, LDAPMessage *entry, ldap_mirror_user_t *user);
 
 static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_prefix, void **instance)
 {
@@ -368,6 +386,25 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 	check_pool_size(inst, cs);
 	talloc_set_destructor(inst, _inst_free);
 
+	if (inst->mirror) {
+		/* The same attributes as the search, and the names requests are looked up by. */
+		for (i = 0; inst->attrs[i]; i++) inst->mirror_attrs[i] = inst->attrs[i];
+		inst->mirror_attrs[i++] = inst->mirror_name_attribute;
+		inst->mirror_attrs[i] = NULL;
+		inst->mirror_cfg = (ldap_mirror_config_t) {
+			.log_prefix = inst->log_prefix, .base_dn = inst->base_dn, .filter = inst->mirror_filter,
+			.name_attribute = inst->mirror_name_attribute, .attrs = inst->mirror_attrs,
+			.max_stale = inst->max_stale, .connect = mirror_connect, .convert = mirror_convert, .ctx = inst
+		};
+		INFO("%s: mirror of %s %s (users named by %s), max_stale %u s", inst->log_prefix, inst->base_dn,
+		     inst->mirror_filter, inst->mirror_name_attribute, inst->max_stale);
+		inst->mirror_h = ldap_mirror_start(&inst->mirror_cfg);
+		if (!inst->mirror_h) {
+			cf_log_err_cs(cs, "Cannot start the LDAP mirror's thread");
+			return -1;
+		}
+	}
+
 	*instance = inst;
 	return 0;
 }
@@ -376,6 +413,16 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 static struct berval const *single_value(struct berval **values)
 {
 	return (values && values[0] && !values[1]) ? values[0] : NULL;
+}
+
+/* sambaAcctFlags: D (disabled) or L (locked) refuse the account. */
+static mipkey_result_t acct_flags_state(struct berval const *flags)
+{
+	switch (ldap_value_acct_flag(flags->bv_val, flags->bv_len, "DL")) {
+	case 'D': return MIPKEY_ACCT_DISABLED;
+	case 'L': return MIPKEY_ACCT_LOCKED;
+	default: return MIPKEY_OK;
+	}
 }
 
 /*
@@ -438,21 +485,21 @@ static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAP
 	if (is_set(inst->aaa_algorithm_attribute)) alg = ldap_get_values_len(ld, entry, inst->aaa_algorithm_attribute);
 
 	if (!spi && !key) {
-		RDEBUG2("LDAP entry has no AAA security association (%s, %s)", inst->aaa_spi_attribute,
+		if (request) RDEBUG2("LDAP entry has no AAA security association (%s, %s)", inst->aaa_spi_attribute,
 			inst->aaa_key_attribute);
 		sa->problem = "none is stored for this user";
 		goto done;
 	}
 	v = single_value(spi);
 	if (!v || ldap_value_spi(v->bv_val, v->bv_len, &sa->spi) < 0) {
-		RWDEBUG("LDAP entry: %s is missing, repeated, or not a number from 0 to 4294967295",
+		if (request) RWDEBUG("LDAP entry: %s is missing, repeated, or not a number from 0 to 4294967295",
 			inst->aaa_spi_attribute);
 		sa->problem = "the stored AAA SPI is missing, repeated or not a number from 0 to 4294967295";
 		goto done;
 	}
 	v = single_value(key);
 	if (!v || ldap_value_hex_key(v->bv_val, v->bv_len, sa->key, sizeof(sa->key), &sa->key_len) < 0) {
-		RWDEBUG("LDAP entry: %s is missing, repeated, or not 2 to %d hex digits (an even number)",
+		if (request) RWDEBUG("LDAP entry: %s is missing, repeated, or not 2 to %d hex digits (an even number)",
 			inst->aaa_key_attribute, 2 * MIPKEY_AAA_KEY_MAX);
 		OPENSSL_cleanse(sa->key, sizeof(sa->key));
 		sa->problem = "the stored AAA key is missing, repeated or not an even number of 2 to 128 hex digits";
@@ -463,12 +510,12 @@ static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAP
 		if (!v || ldap_value_algorithm(v->bv_val, v->bv_len, sa->algorithm, sizeof(sa->algorithm)) < 0) goto bad_alg;
 	}
 	sa->present = true;
-	RDEBUG2("LDAP entry has an AAA security association (SPI %u, %zu-octet key, algorithm %s)", sa->spi,
+	if (request) RDEBUG2("LDAP entry has an AAA security association (SPI %u, %zu-octet key, algorithm %s)", sa->spi,
 		sa->key_len, sa->algorithm[0] ? sa->algorithm : "not stored");
 	goto done;
 
 bad_alg:
-	RWDEBUG("LDAP entry: %s is repeated, empty, not printable or longer than %zu characters",
+	if (request) RWDEBUG("LDAP entry: %s is repeated, empty, not printable or longer than %zu characters",
 		inst->aaa_algorithm_attribute, sizeof(sa->algorithm) - 1);
 	OPENSSL_cleanse(sa->key, sizeof(sa->key));
 	sa->key_len = 0;
@@ -595,11 +642,7 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 	if (is_set(inst->acct_flags_attribute)) {
 		flags = ldap_get_values_len(conn->ld, entry, inst->acct_flags_attribute);
 		if (flags && flags[0]) {
-			switch (ldap_value_acct_flag(flags[0]->bv_val, flags[0]->bv_len, "DL")) {
-			case 'D': out->account_state = MIPKEY_ACCT_DISABLED; break;
-			case 'L': out->account_state = MIPKEY_ACCT_LOCKED; break;
-			default: break;
-			}
+			out->account_state = acct_flags_state(flags[0]);
 		}
 	}
 	if (out->account_state == MIPKEY_OK &&
@@ -628,8 +671,57 @@ done:
 	return result;
 }
 
+/* What lookup_entry() decides from the entry, decided from the mirror's copy of it. */
+static mipkey_result_t from_mirror(ldap_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
+				   ldap_mirror_user_t const *user, mipkey_key_t *out)
+{
+	if (!user->usable) {
+		RDEBUG2("LDAP mirror: the entry of \"%.*s\" has no usable %s (one value of 32 hex digits)",
+			(int) auth->account_len, auth->account, inst->nt_hash_attribute);
+		return MIPKEY_NO_USER;
+	}
+	*out = user->key;
+	out->kind = MIPKEY_KEY_NT_HASH;
+	if (out->account_state == MIPKEY_OK && !user->no_expiry &&
+	    ((user->has_must_change && user->must_change <= (int64_t) time(NULL)) || user->last_set_zero)) {
+		RDEBUG2("LDAP mirror: the password of \"%.*s\" has expired", (int) auth->account_len, auth->account);
+		out->account_state = MIPKEY_PASSWORD_EXPIRED;
+	}
+	if (inst->fetch_aaa_sa && out->aaa_sa.present) {
+		RDEBUG2("LDAP mirror: AAA security association (SPI %u, %zu-octet key, algorithm %s)", out->aaa_sa.spi,
+			out->aaa_sa.key_len, out->aaa_sa.algorithm[0] ? out->aaa_sa.algorithm : "not stored");
+	}
+	RDEBUG2("LDAP mirror: entry of \"%.*s\" found (no LDAP request)", (int) auth->account_len, auth->account);
+	return MIPKEY_OK;
+}
+
 static mipkey_result_t ldap_lookup(void *instance, REQUEST *request, mipkey_auth_t const *auth, mipkey_key_t *out)
 {
+	ldap_inst_t		*inst = instance;
+	ldap_mirror_user_t	user;
+	mipkey_result_t		result;
+
+	if (inst->mirror_h) {
+		switch (ldap_mirror_get(inst->mirror_h, auth->account, auth->account_len, &user)) {
+		case LDAP_MIRROR_FOUND:
+			result = from_mirror(inst, request, auth, &user, out);
+			OPENSSL_cleanse(&user, sizeof(user));
+			return result;
+
+		case LDAP_MIRROR_NO_USER:
+			RDEBUG2("LDAP mirror: no entry named \"%.*s\"", (int) auth->account_len, auth->account);
+			return MIPKEY_NO_USER;
+
+		case LDAP_MIRROR_AMBIGUOUS:
+			REDEBUG("LDAP mirror: more than one entry has %s \"%.*s\": refusing to pick one",
+				inst->mirror_name_attribute, (int) auth->account_len, auth->account);
+			return MIPKEY_NO_USER;
+
+		case LDAP_MIRROR_NOT_IN_SYNC:
+			RDEBUG2("LDAP mirror not in sync (not loaded yet, or lost more than max_stale ago): searching");
+			break;
+		}
+	}
 	return lookup_entry(instance, request, auth, NULL, out);
 }
 
@@ -790,3 +882,57 @@ mipkey_backend_t const mipkey_backend_ldap = {
 	.change_password = ldap_change_password,
 	.password_change_enabled = ldap_password_change_enabled,
 };
+
+/* The mirror's connection: opened and bound as a pooled one, then owned by the mirror. */
+static LDAP *mirror_connect(void *ctx)
+{
+	ldap_conn_t	*conn = mod_conn_create(NULL, ctx);
+	LDAP		*ld;
+
+	if (!conn) return NULL;
+	ld = conn->ld;
+	conn->ld = NULL;
+	talloc_free(conn);
+	return ld;
+}
+
+/* An entry of the sync session, parsed as lookup_entry() parses a search result. */
+static void mirror_convert(void *ctx, LDAP *ld, LDAPMessage *entry, ldap_mirror_user_t *user)
+{
+	ldap_inst_t const	*inst = ctx;
+	struct berval		**v;
+	struct berval const	*sv;
+	int64_t			t;
+
+	v = ldap_get_values_len(ld, entry, inst->nt_hash_attribute);
+	user->usable = single_value(v) && ldap_value_nt_hash(v[0]->bv_val, v[0]->bv_len, user->key.key) == 0;
+	if (!user->usable) OPENSSL_cleanse(user->key.key, sizeof(user->key.key));
+	free_secret_values(v);
+	user->key.kind = MIPKEY_KEY_NT_HASH;
+	user->key.account_state = MIPKEY_OK;
+
+	if (is_set(inst->acct_flags_attribute)) {
+		v = ldap_get_values_len(ld, entry, inst->acct_flags_attribute);
+		if (v && v[0]) {
+			user->key.account_state = acct_flags_state(v[0]);
+			user->no_expiry = ldap_value_acct_flag(v[0]->bv_val, v[0]->bv_len, "X") != 0;
+		}
+		if (v) ldap_value_free_len(v);
+	}
+	if (is_set(inst->pwd_must_change_attribute)) {
+		v = ldap_get_values_len(ld, entry, inst->pwd_must_change_attribute);
+		sv = single_value(v);
+		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0) {
+			user->has_must_change = true;
+			user->must_change = t;
+		}
+		if (v) ldap_value_free_len(v);
+	}
+	if (is_set(inst->pwd_last_set_attribute)) {
+		v = ldap_get_values_len(ld, entry, inst->pwd_last_set_attribute);
+		sv = single_value(v);
+		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0 && t == 0) user->last_set_zero = true;
+		if (v) ldap_value_free_len(v);
+	}
+	if (inst->fetch_aaa_sa) get_aaa_sa(inst, NULL, ld, entry, &user->key.aaa_sa);
+}
