@@ -1,0 +1,246 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * replay_redis.c - the replay cache in Redis (replay_redis.h).
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
+
+#include "replay_redis.h"
+
+typedef struct conn {
+	redisContext	*ctx;
+	struct conn	*next;
+} conn_t;
+
+struct replay_redis {
+	replay_redis_conf_t	conf;		//!< strings below are our copies
+	pthread_mutex_t		mutex;
+	conn_t			*idle;		//!< connections not in use
+	uint64_t		no_connect_until; //!< ms (replay_now_ms): after a failed connect
+};
+
+static char *dup_or_null(char const *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+replay_redis_t *replay_redis_alloc(replay_redis_conf_t const *conf)
+{
+	replay_redis_t *r = calloc(1, sizeof(*r));
+
+	if (!r) return NULL;
+	r->conf = *conf;
+	r->conf.host = dup_or_null(conf->host);
+	r->conf.password = dup_or_null(conf->password && conf->password[0] ? conf->password : NULL);
+	r->conf.prefix = dup_or_null(conf->prefix ? conf->prefix : "");
+	if (!r->conf.host || !r->conf.prefix || (conf->password && conf->password[0] && !r->conf.password) ||
+	    pthread_mutex_init(&r->mutex, NULL) != 0) {
+		free((void *) r->conf.host);
+		free((void *) r->conf.prefix);
+		free((void *) r->conf.password);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void conn_free(conn_t *c)
+{
+	if (!c) return;
+	if (c->ctx) redisFree(c->ctx);
+	free(c);
+}
+
+void replay_redis_free(replay_redis_t *r)
+{
+	conn_t *c, *next;
+
+	if (!r) return;
+	for (c = r->idle; c; c = next) {
+		next = c->next;
+		conn_free(c);
+	}
+	pthread_mutex_destroy(&r->mutex);
+	if (r->conf.password) {
+		OPENSSL_cleanse((void *) r->conf.password, strlen(r->conf.password));
+		free((void *) r->conf.password);
+	}
+	free((void *) r->conf.host);
+	free((void *) r->conf.prefix);
+	free(r);
+}
+
+static struct timeval tv_of(uint32_t ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	return tv;
+}
+
+/* A command whose reply must be the status OK (AUTH, SELECT). */
+static int expect_ok(redisContext *ctx, char const *what, char *err, size_t err_len, char const *fmt, ...)
+{
+	redisReply	*reply;
+	va_list		ap;
+	int		ok;
+
+	va_start(ap, fmt);
+	reply = redisvCommand(ctx, fmt, ap);
+	va_end(ap);
+	if (!reply) {
+		snprintf(err, err_len, "%s: %s", what, ctx->errstr[0] ? ctx->errstr : "no reply");
+		return -1;
+	}
+	ok = reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "OK") == 0;
+	if (!ok) snprintf(err, err_len, "%s refused: %.*s", what, reply->str ? (int) reply->len : 0, reply->str ? reply->str : "");
+	freeReplyObject(reply);
+	return ok ? 0 : -1;
+}
+
+static conn_t *conn_new(replay_redis_t *r, char *err, size_t err_len)
+{
+	conn_t *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	c->ctx = redisConnectWithTimeout(r->conf.host, r->conf.port, tv_of(r->conf.timeout_ms));
+	if (!c->ctx || c->ctx->err) {
+		snprintf(err, err_len, "connect to %s:%u: %s", r->conf.host, r->conf.port,
+			 c->ctx ? c->ctx->errstr : "out of memory");
+		goto fail;
+	}
+	if (redisSetTimeout(c->ctx, tv_of(r->conf.timeout_ms)) != REDIS_OK) {
+		snprintf(err, err_len, "%s:%u: cannot set the timeout", r->conf.host, r->conf.port);
+		goto fail;
+	}
+	if (r->conf.password && expect_ok(c->ctx, "AUTH", err, err_len, "AUTH %s", r->conf.password) < 0) goto fail;
+	if (r->conf.database && expect_ok(c->ctx, "SELECT", err, err_len, "SELECT %u", r->conf.database) < 0) goto fail;
+	return c;
+fail:
+	conn_free(c);
+	return NULL;
+}
+
+/* An idle connection, or a new one unless a connect failed less than retry_ms ago. */
+static conn_t *conn_get(replay_redis_t *r, char *err, size_t err_len)
+{
+	conn_t		*c;
+	uint64_t	now;
+
+	pthread_mutex_lock(&r->mutex);
+	c = r->idle;
+	if (c) r->idle = c->next;
+	now = replay_now_ms();
+	if (!c && now < r->no_connect_until) {
+		pthread_mutex_unlock(&r->mutex);
+		snprintf(err, err_len, "%s:%u unreachable (next attempt in %u ms)", r->conf.host, r->conf.port,
+			 (unsigned int) (r->no_connect_until - now));
+		return NULL;
+	}
+	/* While this thread connects, the others fail at once instead of piling up connects. */
+	if (!c) r->no_connect_until = now + r->conf.retry_ms;
+	pthread_mutex_unlock(&r->mutex);
+	if (c) return c;
+
+	c = conn_new(r, err, err_len);
+	if (c) {
+		pthread_mutex_lock(&r->mutex);
+		r->no_connect_until = 0;
+		pthread_mutex_unlock(&r->mutex);
+	}
+	return c;
+}
+
+static void conn_put(replay_redis_t *r, conn_t *c)
+{
+	pthread_mutex_lock(&r->mutex);
+	c->next = r->idle;
+	r->idle = c;
+	pthread_mutex_unlock(&r->mutex);
+}
+
+/* After an error: this connection and the idle ones went through the same outage. */
+static void conn_drop_all(replay_redis_t *r, conn_t *c)
+{
+	conn_t *idle, *next;
+
+	pthread_mutex_lock(&r->mutex);
+	idle = r->idle;
+	r->idle = NULL;
+	pthread_mutex_unlock(&r->mutex);
+	conn_free(c);
+	for (; idle; idle = next) {
+		next = idle->next;
+		conn_free(idle);
+	}
+}
+
+int replay_redis_set_nx(replay_redis_t *r, uint8_t const keys[][REPLAY_KEY_LEN], int n,
+			uint8_t const value[REPLAY_VALUE_LEN], uint64_t ttl_ms, replay_redis_result_t *res,
+			char *err, size_t err_len)
+{
+	conn_t		*c;
+	char		hex[2 * REPLAY_KEY_LEN + 1];
+	int		i, j, got = 0;
+	redisReply	*reply;
+
+	if (n < 1 || n > REPLAY_REDIS_MAX_KEYS) {
+		snprintf(err, err_len, "%d keys", n);
+		return -1;
+	}
+	c = conn_get(r, err, err_len);
+	if (!c) return -1;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < REPLAY_KEY_LEN; j++) snprintf(hex + 2 * j, 3, "%02x", keys[i][j]);
+		if (redisAppendCommand(c->ctx, "SET %s%s %b NX GET PX %llu", r->conf.prefix, hex, value,
+				       (size_t) REPLAY_VALUE_LEN, (unsigned long long) ttl_ms) != REDIS_OK) goto conn_error;
+	}
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(c->ctx, (void **) &reply) != REDIS_OK || !reply) goto conn_error;
+		got++;
+		memset(&res[i], 0, sizeof(res[i]));
+		switch (reply->type) {
+		case REDIS_REPLY_NIL:		/* absent: stored */
+			break;
+		case REDIS_REPLY_STRING:
+			res[i].present = true;
+			res[i].stored_len = reply->len;
+			memcpy(res[i].stored, reply->str, reply->len < REPLAY_VALUE_LEN ? reply->len : REPLAY_VALUE_LEN);
+			break;
+		default:
+			/* e.g. a Redis older than 7.0 ("NX and GET options at the same time are not compatible") */
+			snprintf(err, err_len, "%s:%u answered %s%.*s", r->conf.host, r->conf.port,
+				 reply->type == REDIS_REPLY_ERROR ? "" : "an unexpected reply type ",
+				 reply->type == REDIS_REPLY_ERROR ? (int) reply->len : 0, reply->str ? reply->str : "");
+			freeReplyObject(reply);
+			/* Read the other replies, so the connection stays usable. */
+			for (; got < n; got++) {
+				if (redisGetReply(c->ctx, (void **) &reply) != REDIS_OK || !reply) {
+					conn_drop_all(r, c);
+					return -1;
+				}
+				freeReplyObject(reply);
+			}
+			conn_put(r, c);
+			return -1;
+		}
+		freeReplyObject(reply);
+	}
+	conn_put(r, c);
+	return 0;
+
+conn_error:
+	snprintf(err, err_len, "%s:%u: %s", r->conf.host, r->conf.port, c->ctx->errstr[0] ? c->ctx->errstr : "I/O error");
+	conn_drop_all(r, c);
+	return -1;
+}
