@@ -29,6 +29,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,6 +42,8 @@ WORK = os.environ["REPLAY_WORK"]
 PORT = {"A": int(os.environ["REPLAY_PORT_A"]), "B": int(os.environ["REPLAY_PORT_B"])}
 DIR = {"A": os.path.join(WORK, "a"), "B": os.path.join(WORK, "b")}
 REDIS_PORT = int(os.environ["REPLAY_REDIS_PORT"])
+DROP_PORT = int(os.environ.get("REPLAY_PORT_DROP", "38944"))
+CLIENT = os.path.join(REPO, "tools", "mipkey-client")
 SECRET = os.environ["REPLAY_SECRET"].encode()
 CACHE_SECRET = "replay-cache-secret-" + os.urandom(8).hex()
 USER, RIGHT, WRONG = "alice", "clientPass", "notThePassword"
@@ -412,12 +415,13 @@ class HomeAgent:
 
 
 def wrong_answers(records):
-    """Accepts of wrong passwords, password errors (E=691) or replay refusals of right ones."""
+    """Accepts of wrong passwords; any Access-Reject of a right one (a password error E=691, a
+    replay refusal, or a reject without MS-CHAP-Error)."""
     bad = []
     for t0, expect, what, t1, server in records:
         if expect == "wrong" and what == "accept":
             bad.append((t0, expect, what, server))
-        if expect == "right" and what in ("reject_E=691", "replayed"):
+        if expect == "right" and what in ("reject_E=691", "replayed", "fail"):
             bad.append((t0, expect, what, server))
     return bad
 
@@ -502,7 +506,51 @@ def phase_redis():
     pkt2, auth2 = packet(9, req["attrs"])
     oc = outcome(exchange("B", pkt2, auth2))
     check("redis: its content in a new Access-Request: refused", oc == "replayed", oc)
+
+    # mipkey-client as the home agent; its first server is a port that passes the request to A
+    # and drops A's answer: A accepts (and stores the tuple), the client never hears it and
+    # fails over to B with the same Request Authenticator: B must answer, not refuse.
+    dropped = []
+    stop = threading.Event()
+
+    def drop_answers():
+        inner = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        outer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        outer.bind(("127.0.0.1", DROP_PORT))
+        inner.connect(("127.0.0.1", PORT["A"]))
+        while not stop.is_set():
+            rd, _, _ = select.select([outer, inner], [], [], 0.1)
+            if outer in rd:
+                data, _ = outer.recvfrom(4096)
+                inner.send(data)
+            if inner in rd:
+                data = inner.recv(4096)
+                dropped.append(data[0])
+        outer.close()
+        inner.close()
+    th = threading.Thread(target=drop_answers)
+    th.start()
+    time.sleep(0.1)
+    t0 = time.time()
+    rc = client([f"127.0.0.1:{DROP_PORT}", f"127.0.0.1:{PORT['B']}"])
+    elapsed = time.time() - t0
+    stop.set()
+    th.join()
+    check("redis: A accepted the request whose answer was lost", dropped[:1] == [2], str(dropped))
+    check("redis: mipkey-client fails over to B with the same Request Authenticator: accepted, keys agree",
+          rc.returncode == 0 and f'"server": "127.0.0.1:{PORT["B"]}"' in rc.stdout,
+          f"exit {rc.returncode}: {rc.stdout[:300]} {rc.stderr[:300]}")
+    figure(f"mipkey-client failover after a lost answer: {1000 * elapsed:.0f} ms "
+           "(--timeout 0.3 --retries 2 on the first server)")
     return True
+
+
+def client(servers):
+    args = [CLIENT, "--secret", SECRET.decode(), "--nai", USER, "--password", RIGHT, "--mn-ha-spi", "301",
+            "--timeout", "0.3", "--retries", "2", "--json"]
+    for srv in servers:
+        args += ["--server", srv]
+    return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
 
 
 def phase_failover(how):
@@ -526,6 +574,13 @@ def phase_failover(how):
     recs = ha.records
     bad = wrong_answers(recs)
     check(f"failover: A {how} under load (40 requests/s): no wrong answer", not bad, str(bad[:5]))
+    if how == "killed":
+        t0 = time.time()
+        rc = client([f"127.0.0.1:{PORT['A']}", f"127.0.0.1:{PORT['B']}"])
+        check("failover: mipkey-client --server A --server B with A dead: accepted by B, keys agree",
+              rc.returncode == 0 and f'"server": "127.0.0.1:{PORT["B"]}"' in rc.stdout,
+              f"exit {rc.returncode}: {rc.stderr[:300]}")
+        figure(f"failover: mipkey-client with A dead (port unreachable): {1000 * (time.time() - t0):.0f} ms")
     unanswered = [r for r in recs if r[2] == "none"]
     check(f"failover: A {how}: every request answered", not unanswered, f"{len(unanswered)} unanswered")
     tk = kill.get("t", t_start)

@@ -7,7 +7,9 @@
 # servers, and prints PASS/FAIL lines. Everything started here is stopped by PID on exit.
 #
 # Ports (environment): REPLAY_PORT_A (38940), REPLAY_PORT_B (38941), REPLAY_LDAP_PORT (38942),
-# REPLAY_REDIS_PORT (38943). KEEP_WORK=1 keeps the work directory (logs).
+# REPLAY_REDIS_PORT (38943), REPLAY_PORT_DROP (38944: a relay to A that drops its answers).
+# KEEP_WORK=1 keeps the work directory (logs). REPLAY_ONLY=failover,outage,cost: only those
+# phases after the local and redis ones.
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO" || exit 1
@@ -16,6 +18,7 @@ export REPLAY_PORT_A=${REPLAY_PORT_A:-38940}
 export REPLAY_PORT_B=${REPLAY_PORT_B:-38941}
 export REPLAY_LDAP_PORT=${REPLAY_LDAP_PORT:-38942}
 export REPLAY_REDIS_PORT=${REPLAY_REDIS_PORT:-38943}
+export REPLAY_PORT_DROP=${REPLAY_PORT_DROP:-38944}
 export REPLAY_SECRET=${REPLAY_SECRET:-replay-test-secret}
 
 WORK=$(mktemp -d /tmp/mipkey-replay.XXXXXX)
