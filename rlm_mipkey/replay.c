@@ -36,6 +36,8 @@ struct mipkey_replay {
 	uint32_t		redis_timeout;
 	uint32_t		redis_retry;
 	char const		*redis_prefix;
+	char const		*redis_sentinels;
+	char const		*redis_master_name;
 
 	store_kind_t		kind;
 	bool			accept_when_unavailable;
@@ -62,6 +64,8 @@ static const CONF_PARSER redis_config[] = {
 	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, redis_timeout), "300" },
 	{ "retry_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, redis_retry), "250" },
 	{ "prefix", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, redis_prefix), "mipkey:replay:" },
+	{ "sentinels", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, redis_sentinels), "" },
+	{ "master_name", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, redis_master_name), "mipkey" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -170,6 +174,8 @@ int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay
 			.timeout_ms = rc->redis_timeout,
 			.retry_ms = rc->redis_retry,
 			.prefix = rc->redis_prefix,
+			.sentinels = rc->redis_sentinels,
+			.master_name = rc->redis_master_name,
 		};
 
 		if (!rc->redis_port || rc->redis_port > 65535 || !rc->redis_timeout || rc->redis_retry > 2000) {

@@ -16,6 +16,7 @@
 
 typedef struct conn {
 	redisContext	*ctx;
+	char		addr[280];		//!< host:port, for the error messages
 	struct conn	*next;
 } conn_t;
 
@@ -40,11 +41,16 @@ replay_redis_t *replay_redis_alloc(replay_redis_conf_t const *conf)
 	r->conf.host = dup_or_null(conf->host);
 	r->conf.password = dup_or_null(conf->password && conf->password[0] ? conf->password : NULL);
 	r->conf.prefix = dup_or_null(conf->prefix ? conf->prefix : "");
+	r->conf.sentinels = dup_or_null(conf->sentinels && conf->sentinels[0] ? conf->sentinels : NULL);
+	r->conf.master_name = dup_or_null(conf->master_name ? conf->master_name : "");
 	if (!r->conf.host || !r->conf.prefix || (conf->password && conf->password[0] && !r->conf.password) ||
+	    (conf->sentinels && conf->sentinels[0] && !r->conf.sentinels) || !r->conf.master_name ||
 	    pthread_mutex_init(&r->mutex, NULL) != 0) {
 		free((void *) r->conf.host);
 		free((void *) r->conf.prefix);
 		free((void *) r->conf.password);
+		free((void *) r->conf.sentinels);
+		free((void *) r->conf.master_name);
 		free(r);
 		return NULL;
 	}
@@ -74,6 +80,8 @@ void replay_redis_free(replay_redis_t *r)
 	}
 	free((void *) r->conf.host);
 	free((void *) r->conf.prefix);
+	free((void *) r->conf.sentinels);
+	free((void *) r->conf.master_name);
 	free(r);
 }
 
@@ -104,26 +112,95 @@ static int expect_ok(redisContext *ctx, char const *what, char *err, size_t err_
 	return ok ? 0 : -1;
 }
 
+/*
+ * The primary of master_name according to the first Sentinel of the list that answers.
+ * Returns 0 with host (host_len) and port, or -1 with err.
+ */
+static int sentinel_primary(replay_redis_t *r, char *host, size_t host_len, int *port, char *err, size_t err_len)
+{
+	char const	*p = r->conf.sentinels;
+
+	snprintf(err, err_len, "no Sentinel in \"%s\"", r->conf.sentinels);
+	while (*p) {
+		char		addr[256];
+		char		*colon;
+		size_t		n = strcspn(p, " ,");
+		redisContext	*ctx;
+		redisReply	*reply;
+
+		if (n == 0 || n >= sizeof(addr)) {
+			p += n ? n : 1;
+			continue;
+		}
+		memcpy(addr, p, n);
+		addr[n] = '\0';
+		p += n;
+		colon = strrchr(addr, ':');
+		if (!colon) continue;
+		*colon = '\0';
+		ctx = redisConnectWithTimeout(addr, atoi(colon + 1), tv_of(r->conf.timeout_ms));
+		if (!ctx || ctx->err) {
+			snprintf(err, err_len, "Sentinel %s:%s: %s", addr, colon + 1, ctx ? ctx->errstr : "out of memory");
+			if (ctx) redisFree(ctx);
+			continue;
+		}
+		redisSetTimeout(ctx, tv_of(r->conf.timeout_ms));
+		reply = redisCommand(ctx, "SENTINEL get-master-addr-by-name %s", r->conf.master_name);
+		if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+		    reply->element[0]->type == REDIS_REPLY_STRING && reply->element[1]->type == REDIS_REPLY_STRING &&
+		    reply->element[0]->len < host_len) {
+			memcpy(host, reply->element[0]->str, reply->element[0]->len);
+			host[reply->element[0]->len] = '\0';
+			*port = atoi(reply->element[1]->str);
+			freeReplyObject(reply);
+			redisFree(ctx);
+			return 0;
+		}
+		snprintf(err, err_len, "Sentinel %s:%s does not know the primary of \"%s\"", addr, colon + 1,
+			 r->conf.master_name);
+		if (reply) freeReplyObject(reply);
+		redisFree(ctx);
+	}
+	return -1;
+}
+
+/* ROLE: a replica (a demoted primary, or a stale answer of a Sentinel) takes no writes. */
+static int is_primary(redisContext *ctx, char *err, size_t err_len)
+{
+	redisReply	*reply = redisCommand(ctx, "ROLE");
+	int		ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+			     reply->element[0]->type == REDIS_REPLY_STRING && strcmp(reply->element[0]->str, "master") == 0;
+
+	if (!ok) snprintf(err, err_len, "the Sentinels' primary is not (or no longer) a primary");
+	if (reply) freeReplyObject(reply);
+	return ok;
+}
+
 static conn_t *conn_new(replay_redis_t *r, char *err, size_t err_len)
 {
-	conn_t *c = calloc(1, sizeof(*c));
+	conn_t		*c = calloc(1, sizeof(*c));
+	char		host[256];
+	int		port = r->conf.port;
 
 	if (!c) {
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	c->ctx = redisConnectWithTimeout(r->conf.host, r->conf.port, tv_of(r->conf.timeout_ms));
+	snprintf(host, sizeof(host), "%s", r->conf.host);
+	if (r->conf.sentinels && sentinel_primary(r, host, sizeof(host), &port, err, err_len) < 0) goto fail;
+	snprintf(c->addr, sizeof(c->addr), "%s:%d", host, port);
+	c->ctx = redisConnectWithTimeout(host, port, tv_of(r->conf.timeout_ms));
 	if (!c->ctx || c->ctx->err) {
-		snprintf(err, err_len, "connect to %s:%u: %s", r->conf.host, r->conf.port,
-			 c->ctx ? c->ctx->errstr : "out of memory");
+		snprintf(err, err_len, "connect to %s:%d: %s", host, port, c->ctx ? c->ctx->errstr : "out of memory");
 		goto fail;
 	}
 	if (redisSetTimeout(c->ctx, tv_of(r->conf.timeout_ms)) != REDIS_OK) {
-		snprintf(err, err_len, "%s:%u: cannot set the timeout", r->conf.host, r->conf.port);
+		snprintf(err, err_len, "%s: cannot set the timeout", c->addr);
 		goto fail;
 	}
 	if (r->conf.password && expect_ok(c->ctx, "AUTH", err, err_len, "AUTH %s", r->conf.password) < 0) goto fail;
 	if (r->conf.database && expect_ok(c->ctx, "SELECT", err, err_len, "SELECT %u", r->conf.database) < 0) goto fail;
+	if (r->conf.sentinels && !is_primary(c->ctx, err, err_len)) goto fail;
 	return c;
 fail:
 	conn_free(c);
@@ -142,7 +219,7 @@ static conn_t *conn_get(replay_redis_t *r, char *err, size_t err_len)
 	now = replay_now_ms();
 	if (!c && now < r->no_connect_until) {
 		pthread_mutex_unlock(&r->mutex);
-		snprintf(err, err_len, "%s:%u unreachable (next attempt in %u ms)", r->conf.host, r->conf.port,
+		snprintf(err, err_len, "unreachable (next connect attempt in %u ms)",
 			 (unsigned int) (r->no_connect_until - now));
 		return NULL;
 	}
@@ -190,7 +267,7 @@ int replay_redis_set_nx(replay_redis_t *r, uint8_t const keys[][REPLAY_KEY_LEN],
 {
 	conn_t		*c;
 	char		hex[2 * REPLAY_KEY_LEN + 1];
-	int		i, j, got = 0;
+	int		i, j;
 	redisReply	*reply;
 
 	if (n < 1 || n > REPLAY_REDIS_MAX_KEYS) {
@@ -207,7 +284,6 @@ int replay_redis_set_nx(replay_redis_t *r, uint8_t const keys[][REPLAY_KEY_LEN],
 	}
 	for (i = 0; i < n; i++) {
 		if (redisGetReply(c->ctx, (void **) &reply) != REDIS_OK || !reply) goto conn_error;
-		got++;
 		memset(&res[i], 0, sizeof(res[i]));
 		switch (reply->type) {
 		case REDIS_REPLY_NIL:		/* absent: stored */
@@ -219,19 +295,12 @@ int replay_redis_set_nx(replay_redis_t *r, uint8_t const keys[][REPLAY_KEY_LEN],
 			break;
 		default:
 			/* e.g. a Redis older than 7.0 ("NX and GET options at the same time are not compatible") */
-			snprintf(err, err_len, "%s:%u answered %s%.*s", r->conf.host, r->conf.port,
+			snprintf(err, err_len, "%s answered %s%.*s", c->addr,
 				 reply->type == REDIS_REPLY_ERROR ? "" : "an unexpected reply type ",
 				 reply->type == REDIS_REPLY_ERROR ? (int) reply->len : 0, reply->str ? reply->str : "");
 			freeReplyObject(reply);
-			/* Read the other replies, so the connection stays usable. */
-			for (; got < n; got++) {
-				if (redisGetReply(c->ctx, (void **) &reply) != REDIS_OK || !reply) {
-					conn_drop_all(r, c);
-					return -1;
-				}
-				freeReplyObject(reply);
-			}
-			conn_put(r, c);
+			/* A demoted primary (READONLY) or a Redis too old: the next connection asks again. */
+			conn_drop_all(r, c);
 			return -1;
 		}
 		freeReplyObject(reply);
@@ -240,7 +309,7 @@ int replay_redis_set_nx(replay_redis_t *r, uint8_t const keys[][REPLAY_KEY_LEN],
 	return 0;
 
 conn_error:
-	snprintf(err, err_len, "%s:%u: %s", r->conf.host, r->conf.port, c->ctx->errstr[0] ? c->ctx->errstr : "I/O error");
+	snprintf(err, err_len, "%s: %s", c->addr, c->ctx->errstr[0] ? c->ctx->errstr : "I/O error");
 	conn_drop_all(r, c);
 	return -1;
 }

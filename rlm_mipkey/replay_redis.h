@@ -12,6 +12,11 @@
  * the same outage), and for retry_ms after a failed connect no request tries again (they fail
  * at once), so an outage costs one connect attempt per retry_ms, not one per request, and
  * the first request after retry_ms that finds Redis back recovers the store.
+ *
+ * With Sentinels, every new connection asks them (in the order given, the first that answers)
+ * where the primary of master_name is, and checks with ROLE that it is a primary: after a
+ * Sentinel failover the next connection goes to the promoted replica. A write refused by a
+ * demoted primary (READONLY) drops the pool like any error.
  */
 #ifndef MIPKEY_REPLAY_REDIS_H
 #define MIPKEY_REPLAY_REDIS_H
@@ -30,6 +35,9 @@ typedef struct {
 	uint32_t	timeout_ms;	//!< connect and each round trip
 	uint32_t	retry_ms;	//!< no new connect attempt sooner after a failed one
 	char const	*prefix;	//!< prepended to every key
+	char const	*sentinels;	//!< NULL or "": host/port above; else "host:port ..." of
+					//!< Redis Sentinels, asked for the primary of master_name
+	char const	*master_name;
 } replay_redis_conf_t;
 
 typedef struct replay_redis replay_redis_t;

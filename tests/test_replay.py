@@ -43,6 +43,8 @@ PORT = {"A": int(os.environ["REPLAY_PORT_A"]), "B": int(os.environ["REPLAY_PORT_
 DIR = {"A": os.path.join(WORK, "a"), "B": os.path.join(WORK, "b")}
 REDIS_PORT = int(os.environ["REPLAY_REDIS_PORT"])
 DROP_PORT = int(os.environ.get("REPLAY_PORT_DROP", "38944"))
+REPLICA_PORT = int(os.environ.get("REPLAY_REPLICA_PORT", "38945"))
+SENTINEL_PORT = int(os.environ.get("REPLAY_SENTINEL_PORT", "38946"))
 CLIENT = os.path.join(REPO, "tools", "mipkey-client")
 SECRET = os.environ["REPLAY_SECRET"].encode()
 CACHE_SECRET = "replay-cache-secret-" + os.urandom(8).hex()
@@ -213,7 +215,7 @@ def expected_success(req, password):
 
 # --- servers ----------------------------------------------------------------------------------------
 
-def configure(server, store, on_unavailable="fail"):
+def configure(server, store, on_unavailable="fail", sentinels=None):
     """The shipped mods-available/mipkey (as tests/lib/radiusd.sh made it), with this store."""
     with open(os.path.join(DIR[server], "run", "mipkey.shipped")) as f:
         conf = f.read()
@@ -222,6 +224,8 @@ def configure(server, store, on_unavailable="fail"):
             (r"(\n\s*on_unavailable = )fail\n", rf"\g<1>{on_unavailable}\n"),
             (r'(\n\s*secret = )""\n', rf'\g<1>"{CACHE_SECRET}"\n'),
             (r"(\n\s*port = )6379\n", rf"\g<1>{REDIS_PORT}\n")]
+    if sentinels:
+        subs.append((r'(\n\s*sentinels = )""\n', rf'\g<1>"{sentinels}"\n'))
     for pattern, repl in subs:
         conf, n = re.subn(pattern, repl, conf, count=1)
         if n != 1:
@@ -238,8 +242,8 @@ def radiusd(action, server):
     return rc.returncode == 0
 
 
-def restart(server, store, on_unavailable="fail"):
-    configure(server, store, on_unavailable)
+def restart(server, store, on_unavailable="fail", sentinels=None):
+    configure(server, store, on_unavailable, sentinels)
     radiusd("stop", server)
     return radiusd("start", server)
 
@@ -263,22 +267,26 @@ def cpu_ticks(pid):
 REDIS_DIR = os.path.join(WORK, "redis")
 
 
-def redis_start():
+def redis_start(port=REDIS_PORT, name="redis", conf_file=None, extra=()):
+    """redis-server on loopback, no persistence; its PID in REDIS_DIR/NAME.pid (the shell's trap)."""
     os.makedirs(REDIS_DIR, exist_ok=True)
-    proc = subprocess.Popen(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", REDIS_DIR, "--logfile", os.path.join(REDIS_DIR, "log"),
-                             "--daemonize", "no", "--protected-mode", "yes"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(os.path.join(REDIS_DIR, "pid"), "w") as f:
+    args = ["redis-server"] + ([conf_file] if conf_file else []) + [
+        "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "no", "--dir", REDIS_DIR,
+        "--logfile", os.path.join(REDIS_DIR, name + ".log")]
+    if name != "sentinel":
+        args += ["--save", "", "--appendonly", "no", "--protected-mode", "yes"]
+    proc = subprocess.Popen(args + list(extra), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    with open(os.path.join(REDIS_DIR, name + ".pid"), "w") as f:
         f.write(str(proc.pid))
-    for _ in range(100):
+    for _ in range(200):
         try:
-            if redis_cmd("PING") == "PONG":
+            if redis_cmd("PING", port=port) == "PONG":
                 return proc
         except OSError:
             pass
         time.sleep(0.02)
-    raise SystemExit("FAIL redis-server did not start")
+    raise SystemExit(f"FAIL {name} did not start")
 
 
 def redis_kill(proc):
@@ -286,9 +294,9 @@ def redis_kill(proc):
     proc.wait()
 
 
-def redis_cmd(*args):
+def redis_cmd(*args, port=REDIS_PORT):
     """A minimal RESP client: one command, its reply (bytes, str, int, list or None)."""
-    s = socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=2)
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
     try:
         msg = b"*%d\r\n" % len(args) + b"".join(
             b"$%d\r\n%s\r\n" % (len(a), a) for a in (x if isinstance(x, bytes) else str(x).encode() for x in args))
@@ -721,6 +729,67 @@ def phase_cost():
     check("cost: the redis store costs at most +20% server CPU per request over local", ratio <= 1.20, f"{ratio:.2f}")
 
 
+def phase_sentinel():
+    """Redis primary (the usual port), a replica and one Sentinel (quorum 1); both servers find
+    the primary through the Sentinel. The primary is killed under load: the Sentinel promotes
+    the replica, the servers follow it; a request stored before is still refused after."""
+    primary = redis_start_if_needed()
+    replica = redis_start(REPLICA_PORT, "replica", extra=("--replicaof", "127.0.0.1", str(REDIS_PORT)))
+    conf = os.path.join(REDIS_DIR, "sentinel.conf")
+    with open(conf, "w") as f:
+        f.write(f"sentinel monitor mipkey 127.0.0.1 {REDIS_PORT} 1\n"
+                "sentinel down-after-milliseconds mipkey 500\n"
+                "sentinel failover-timeout mipkey 5000\n")
+    sentinel = redis_start(SENTINEL_PORT, "sentinel", conf_file=conf, extra=("--sentinel",))
+    procs = {"replica": replica, "sentinel": sentinel}
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and not redis_cmd("SENTINEL", "replicas", "mipkey", port=SENTINEL_PORT):
+            time.sleep(0.2)
+        check("sentinel: the Sentinel sees the replica", bool(redis_cmd("SENTINEL", "replicas", "mipkey",
+                                                                       port=SENTINEL_PORT)))
+        if not (restart("A", "redis", "fail", f"127.0.0.1:{SENTINEL_PORT}") and
+                restart("B", "redis", "fail", f"127.0.0.1:{SENTINEL_PORT}")):
+            check("sentinel: both servers start", False)
+            return
+        before = make_requests(1, RIGHT)[0]
+        o = outcome(send("A", before))
+        check("sentinel: a request through the Sentinel's primary: accepted", o == "accept", o)
+        redis_cmd("WAIT", "1", "1000")  # replicated before the primary dies
+        reqs = load(300, 30.0)
+        ha = HomeAgent(["A", "B"], spread=True)
+        state = {}
+
+        def kill_primary():
+            state["t"] = time.time()
+            redis_kill(primary)
+        ha.run(reqs, 30.0, {3.0: kill_primary})
+        recs = ha.records
+        bad = [r for r in recs if r[1] == "wrong" and r[2] == "accept"]
+        check("sentinel: never an accept for a wrong password", not bad, str(bad[:5]))
+        odd = [r for r in recs if r[1] == "right" and r[2] not in ("accept", "fail")]
+        check("sentinel: right passwords: accepted, or refused (on_unavailable = fail) during the switch",
+              not odd, str(odd[:5]))
+        tk = state["t"]
+        first = min((r[3] for r in recs if r[1] == "right" and r[2] == "accept" and r[0] > tk + 0.6), default=None)
+        fails = [r for r in recs if r[1] == "right" and r[2] == "fail"]
+        last_fail = max((r[3] for r in fails), default=tk)
+        check("sentinel: right passwords accepted again after the promotion", first is not None)
+        if first is not None:
+            figure(f"sentinel: primary killed; key requests refused for {1000 * (last_fail - tk):.0f} ms "
+                   f"({len(fails)} right-password requests), accepted again from {1000 * (first - tk):.0f} ms "
+                   f"(down-after-milliseconds 500)")
+        role = redis_cmd("ROLE", port=REPLICA_PORT)
+        check("sentinel: the replica was promoted", role and role[0] == b"master", str(role and role[0]))
+        o = outcome(send("B", before))
+        check("sentinel: a request stored before the failover is still refused after it", o == "replayed", o)
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 def main():
     redis_start_if_needed()
     phase_local()
@@ -734,6 +803,8 @@ def main():
             _redis["proc"] = phase_outage("accept") or _redis.get("proc")
         if not only or "cost" in only:
             phase_cost()
+        if not only or "sentinel" in only:
+            phase_sentinel()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -7,7 +7,8 @@
 # servers, and prints PASS/FAIL lines. Everything started here is stopped by PID on exit.
 #
 # Ports (environment): REPLAY_PORT_A (38940), REPLAY_PORT_B (38941), REPLAY_LDAP_PORT (38942),
-# REPLAY_REDIS_PORT (38943), REPLAY_PORT_DROP (38944: a relay to A that drops its answers).
+# REPLAY_REDIS_PORT (38943), REPLAY_PORT_DROP (38944: a relay to A that drops its answers),
+# REPLAY_REPLICA_PORT (38945) and REPLAY_SENTINEL_PORT (38946): a Redis replica and a Sentinel.
 # KEEP_WORK=1 keeps the work directory (logs). REPLAY_ONLY=failover,outage,cost: only those
 # phases after the local and redis ones.
 set -u
@@ -19,6 +20,8 @@ export REPLAY_PORT_B=${REPLAY_PORT_B:-38941}
 export REPLAY_LDAP_PORT=${REPLAY_LDAP_PORT:-38942}
 export REPLAY_REDIS_PORT=${REPLAY_REDIS_PORT:-38943}
 export REPLAY_PORT_DROP=${REPLAY_PORT_DROP:-38944}
+export REPLAY_REPLICA_PORT=${REPLAY_REPLICA_PORT:-38945}
+export REPLAY_SENTINEL_PORT=${REPLAY_SENTINEL_PORT:-38946}
 export REPLAY_SECRET=${REPLAY_SECRET:-replay-test-secret}
 
 WORK=$(mktemp -d /tmp/mipkey-replay.XXXXXX)
@@ -28,12 +31,15 @@ source tests/lib/slapd.sh
 # shellcheck source=lib/radiusd.sh
 source tests/lib/radiusd.sh
 
+# Every redis-server the script started (primary, replica, Sentinel) wrote WORK/redis/NAME.pid.
 stop_redis() {
-	local pid
-	pid=$(cat "$WORK/redis/pid" 2>/dev/null) || return 0
-	if [[ -n $pid && -e /proc/$pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "redis-server"; then
-		kill -9 "$pid" 2>/dev/null
-	fi
+	local f pid
+	for f in "$WORK"/redis/*.pid; do
+		pid=$(cat "$f" 2>/dev/null) || continue
+		if [[ -n $pid && -e /proc/$pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "redis"; then
+			kill -9 "$pid" 2>/dev/null
+		fi
+	done
 }
 
 cleanup() {
