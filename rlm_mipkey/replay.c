@@ -178,8 +178,10 @@ int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay
 			.master_name = rc->redis_master_name,
 		};
 
-		if (!rc->redis_port || rc->redis_port > 65535 || !rc->redis_timeout || rc->redis_retry > 2000) {
-			cf_log_err_cs(sub, "redis { }: port 1-65535, timeout > 0 ms, retry_interval at most 2000 ms");
+		if (!rc->redis_port || rc->redis_port > 65535 || !rc->redis_timeout || rc->redis_retry > 2000 ||
+		    strlen(rc->redis_prefix) > REPLAY_PREFIX_MAX) {
+			cf_log_err_cs(sub, "redis { }: port 1-65535, timeout > 0 ms, retry_interval at most 2000 ms, "
+				      "prefix at most %d characters", REPLAY_PREFIX_MAX);
 			return -1;
 		}
 		rc->redis = replay_redis_alloc(&conf);

@@ -24,7 +24,8 @@ struct replay_redis {
 	replay_redis_conf_t	conf;		//!< strings below are our copies
 	pthread_mutex_t		mutex;
 	conn_t			*idle;		//!< connections not in use
-	uint64_t		no_connect_until; //!< ms (replay_now_ms): after a failed connect
+	bool			failing;	//!< the last connect attempt failed
+	uint64_t		no_connect_until; //!< ms (replay_now_ms): while failing, the next attempt
 };
 
 static char *dup_or_null(char const *s)
@@ -217,23 +218,23 @@ static conn_t *conn_get(replay_redis_t *r, char *err, size_t err_len)
 	c = r->idle;
 	if (c) r->idle = c->next;
 	now = replay_now_ms();
-	if (!c && now < r->no_connect_until) {
+	if (!c && r->failing && now < r->no_connect_until) {
 		pthread_mutex_unlock(&r->mutex);
 		snprintf(err, err_len, "unreachable (next connect attempt in %u ms)",
 			 (unsigned int) (r->no_connect_until - now));
 		return NULL;
 	}
-	/* While this thread connects, the others fail at once instead of piling up connects. */
-	if (!c) r->no_connect_until = now + r->conf.retry_ms;
+	/* While Redis is down, one thread tries per retry_ms and the others fail at once instead
+	 * of piling up connects. While it is up, the pool grows freely. */
+	if (!c && r->failing) r->no_connect_until = now + r->conf.retry_ms;
 	pthread_mutex_unlock(&r->mutex);
 	if (c) return c;
 
 	c = conn_new(r, err, err_len);
-	if (c) {
-		pthread_mutex_lock(&r->mutex);
-		r->no_connect_until = 0;
-		pthread_mutex_unlock(&r->mutex);
-	}
+	pthread_mutex_lock(&r->mutex);
+	r->failing = (c == NULL);
+	if (!c) r->no_connect_until = replay_now_ms() + r->conf.retry_ms;
+	pthread_mutex_unlock(&r->mutex);
 	return c;
 }
 
@@ -265,22 +266,38 @@ int replay_redis_set_nx(replay_redis_t *r, uint8_t const keys[][REPLAY_KEY_LEN],
 			uint8_t const value[REPLAY_VALUE_LEN], uint64_t ttl_ms, replay_redis_result_t *res,
 			char *err, size_t err_len)
 {
-	conn_t		*c;
-	char		hex[2 * REPLAY_KEY_LEN + 1];
-	int		i, j;
-	redisReply	*reply;
+	static char const	digits[] = "0123456789abcdef";
+	conn_t			*c;
+	char			key[REPLAY_REDIS_MAX_KEYS][REPLAY_PREFIX_MAX + 2 * REPLAY_KEY_LEN];
+	char			ttl[24];
+	char const		*argv[7] = { "SET", NULL, (char const *) value, "NX", "GET", "PX", ttl };
+	size_t			argvlen[7] = { 3, 0, REPLAY_VALUE_LEN, 2, 3, 2, 0 };
+	size_t			prefix_len = strlen(r->conf.prefix);
+	int			i, j;
+	redisReply		*reply;
 
 	if (n < 1 || n > REPLAY_REDIS_MAX_KEYS) {
 		snprintf(err, err_len, "%d keys", n);
 		return -1;
 	}
+	if (prefix_len > REPLAY_PREFIX_MAX) {
+		snprintf(err, err_len, "prefix longer than %d", REPLAY_PREFIX_MAX);
+		return -1;
+	}
 	c = conn_get(r, err, err_len);
 	if (!c) return -1;
 
+	/* Argument vectors rather than a format string: this runs once per key request. */
+	argvlen[6] = (size_t) snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long) ttl_ms);
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < REPLAY_KEY_LEN; j++) snprintf(hex + 2 * j, 3, "%02x", keys[i][j]);
-		if (redisAppendCommand(c->ctx, "SET %s%s %b NX GET PX %llu", r->conf.prefix, hex, value,
-				       (size_t) REPLAY_VALUE_LEN, (unsigned long long) ttl_ms) != REDIS_OK) goto conn_error;
+		memcpy(key[i], r->conf.prefix, prefix_len);
+		for (j = 0; j < REPLAY_KEY_LEN; j++) {
+			key[i][prefix_len + 2 * j] = digits[keys[i][j] >> 4];
+			key[i][prefix_len + 2 * j + 1] = digits[keys[i][j] & 0x0f];
+		}
+		argv[1] = key[i];
+		argvlen[1] = prefix_len + 2 * REPLAY_KEY_LEN;
+		if (redisAppendCommandArgv(c->ctx, 7, argv, argvlen) != REDIS_OK) goto conn_error;
 	}
 	for (i = 0; i < n; i++) {
 		if (redisGetReply(c->ctx, (void **) &reply) != REDIS_OK || !reply) goto conn_error;

@@ -54,6 +54,7 @@ replay_redis_t *replay_redis_alloc(replay_redis_conf_t const *conf);
 void replay_redis_free(replay_redis_t *r);
 
 #define REPLAY_REDIS_MAX_KEYS	4
+#define REPLAY_PREFIX_MAX	64	//!< longest key prefix
 
 /**
  * SET NX GET PX ttl_ms of n keys (1..REPLAY_REDIS_MAX_KEYS) to value, in one round trip.

@@ -69,4 +69,4 @@ fi
 if ! setup_server "$WORK/a" "$REPLAY_PORT_A" || ! setup_server "$WORK/b" "$REPLAY_PORT_B"; then
 	echo "FAIL set up the two freeradius"; exit 1
 fi
-/usr/bin/python3 tests/test_replay.py
+/usr/bin/python3 ${REPLAY_SCRIPT:-tests/test_replay.py}
