@@ -235,6 +235,7 @@ rlm_rcode_t mipkey_replay_check(mipkey_replay_t *rc, REQUEST *request, mipkey_au
 	char const		*what[2] = { "MS-CHAPv2 challenge and response", "Registration Request Identification" };
 	char			err[256];
 	int			i, n = 0;
+	REQUEST			*top;
 
 	if (!rc || rc->kind == STORE_NONE) return RLM_MODULE_OK;
 
@@ -249,7 +250,10 @@ rlm_rcode_t mipkey_replay_check(mipkey_replay_t *rc, REQUEST *request, mipkey_au
 		    replay_key_rrq(rc->key, rc->key_len, parsed.nai.data, parsed.nai.len, parsed.home_address,
 				   parsed.identification, keys[n++]) < 0) goto crypto_error;
 	}
-	if (replay_value(rc->key, rc->key_len, request->packet->vector, rc->server_id, value) < 0) goto crypto_error;
+	/* The Request Authenticator of the packet the client sent (an inner-tunnel request's own
+	 * packet is made up by the server). */
+	for (top = request; top->parent; top = top->parent);
+	if (replay_value(rc->key, rc->key_len, top->packet->vector, rc->server_id, value) < 0) goto crypto_error;
 
 	if (rc->kind == STORE_LOCAL) {
 		uint64_t	now = replay_now_ms();
