@@ -806,9 +806,9 @@ def phase_sentinel():
         last_fail = max((r[3] for r in fails), default=tk)
         check("sentinel: right passwords accepted again after the promotion", first is not None)
         if first is not None:
-            figure(f"sentinel: primary killed; key requests refused for {1000 * (last_fail - tk):.0f} ms "
-                   f"({len(fails)} right-password requests), accepted again from {1000 * (first - tk):.0f} ms "
-                   f"(down-after-milliseconds 500)")
+            figure(f"sentinel: primary killed; first accept again {1000 * (first - tk):.0f} ms after, last "
+                   f"refusal answered {1000 * (last_fail - tk):.0f} ms after ({len(fails)} right-password "
+                   f"requests refused; down-after-milliseconds 500)")
         role = redis_cmd("ROLE", port=REPLICA_PORT)
         check("sentinel: the replica was promoted", role and role[0] == b"master", str(role and role[0]))
         o = outcome(send("B", before))
