@@ -30,6 +30,7 @@ RCSID("$Id$")
 #include "mip_ext.h"
 #include "mip_policy.h"
 #include "pairs.h"
+#include "replay.h"
 #include "wire.h"
 
 /* Every reply profile; "mipkey_profile = <name>" / "default_profile = <name>" picks one. */
@@ -275,6 +276,8 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 			      inst->replay_window, REPLAY_WINDOW_MAX);
 		return -1;
 	}
+	if (mipkey_replay_instantiate(inst, cs, inst->replay_method == RFC3957_REPLAY_TIMESTAMPS ? inst->replay_window : 0,
+				      log_prefix, &inst->replay) < 0) return -1;
 	inst->default_profile = profile_by_name(inst->default_profile_name);
 	if (!inst->default_profile) {
 		cf_log_err_cs(cs, "Unknown default_profile \"%s\": use mipkey, mppe, 3gpp2, wimax or cisco",
@@ -794,6 +797,9 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 		return refuse(request, RLM_MODULE_REJECT, "the request has no Message-Authenticator: Mobile IP keys, "
 			      "Skey and k'' are sent only to signed requests (require_message_authenticator)");
 	}
+	/* Key material is about to go out: a repeat of this request gets none (replay.h). */
+	rcode = mipkey_replay_check(inst->replay, request, auth, blob);
+	if (rcode != RLM_MODULE_OK) return rcode;
 	memcpy(r.master_key, master_key, sizeof(r.master_key));
 
 	if (keys_requested) {

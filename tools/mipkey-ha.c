@@ -298,7 +298,7 @@ static try_t attempt(mc_options_t const *opt, RADIUS_PACKET *req, mc_ha_t *ha, c
 }
 
 static int send_to(mc_options_t const *opt, char const *server, ha_rrq_t const *r, uint8_t const *rrq,
-		   size_t rrq_len, mc_ha_t *ha)
+		   size_t rrq_len, uint8_t const vector[AUTH_VECTOR_LEN], mc_ha_t *ha)
 {
 	fr_ipaddr_t	dst, src;
 	uint16_t	port = 0;
@@ -326,8 +326,8 @@ static int send_to(mc_options_t const *opt, char const *server, ha_rrq_t const *
 	req->sockfd = fd;
 	req->dst_ipaddr = dst;
 	req->dst_port = port;
-	if (RAND_bytes(req->vector, sizeof(req->vector)) != 1 ||
-	    RAND_bytes((unsigned char *) &i, sizeof(i)) != 1) {
+	memcpy(req->vector, vector, sizeof(req->vector));
+	if (RAND_bytes((unsigned char *) &i, sizeof(i)) != 1) {
 		close(fd);
 		rad_free(&req);
 		return local_error(ha, "RAND_bytes failed");
@@ -552,6 +552,7 @@ int mc_ha_exchange(mc_options_t const *opt, uint8_t const *rrq, size_t rrq_len, 
 {
 	ha_rrq_t	r;
 	int		i, rc = MC_EXIT_NO_REPLY;
+	uint8_t		vector[AUTH_VECTOR_LEN];
 
 	memset(ha, 0, sizeof(*ha));
 	memset(&r, 0, sizeof(r));
@@ -564,8 +565,11 @@ int mc_ha_exchange(mc_options_t const *opt, uint8_t const *rrq, size_t rrq_len, 
 	if (load_dictionaries(opt, ha) != 0) return MC_EXIT_USAGE;
 	if (read_rrq(rrq, rrq_len, &r, ha) != 0) return MC_EXIT_USAGE;
 
+	/* One Request Authenticator for every server, as a home agent (and FreeRADIUS's proxy)
+	 * fails over: the servers' shared replay cache tells this from a replay (replay_cache.h). */
+	if (RAND_bytes(vector, sizeof(vector)) != 1) return local_error(ha, "RAND_bytes failed");
 	for (i = 0; i < opt->n_servers; i++) {
-		rc = send_to(opt, opt->servers[i], &r, rrq, rrq_len, ha);
+		rc = send_to(opt, opt->servers[i], &r, rrq, rrq_len, vector, ha);
 		if (rc != MC_EXIT_NO_REPLY) break;	/* a reply, or a local error */
 	}
 	if (rc == MC_EXIT_NO_REPLY) {
