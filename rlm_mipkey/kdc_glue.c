@@ -52,7 +52,7 @@ static const CONF_PARSER kdc_config[] = {
 	{ "mode", FR_CONF_OFFSET(PW_TYPE_STRING, kdc_inst_t, mode_name), "stateful" },
 	{ "max_lifetime", FR_CONF_OFFSET(PW_TYPE_INTEGER, kdc_inst_t, max_lifetime), "3600" },
 	{ "replay_window", FR_CONF_OFFSET(PW_TYPE_INTEGER, kdc_inst_t, replay_window), "7" },
-	{ "key0_kek_file", FR_CONF_OFFSET(PW_TYPE_FILE_INPUT, kdc_inst_t, kek_file), "" },
+	{ "key0_kek_file", FR_CONF_OFFSET(PW_TYPE_FILE_INPUT, kdc_inst_t, kek_file), NULL },
 	CONF_PARSER_TERMINATOR
 };
 

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tests/test_kdc.sh - the key distribution centre mode (seed 001) through the real freeradius
+# and slapd. Starts its own servers on loopback: slapd on KDC_PORT (default 38950), the two
+# KDC sites on KDC_PORT+1 (stateful) and KDC_PORT+2 (semi-stateful, KEY0 stored wrapped),
+# private temp directory, stopped by PID on exit. The cases and their independent
+# expectations (tests/lib/kdc_ref.py) are in tests/test_kdc.py.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+# shellcheck source=lib/slapd.sh
+. "$HERE/lib/slapd.sh"
+# shellcheck source=lib/radiusd.sh
+. "$HERE/lib/radiusd.sh"
+
+KDC_PORT=${KDC_PORT:-38950}
+LDAP_PORT=$KDC_PORT
+PORT=$((KDC_PORT + 1))
+PORT2=$((KDC_PORT + 2))
+SECRET=kdc-test-secret
+# The test KEK of ldap-fixtures/kdc.ldif (SPIs 6000-6099).
+KEK=9de7b5032a4785679adefef90acd0467
+
+WORK=$(mktemp -d /tmp/mipkey-kdc.XXXXXX) || exit 1
+cleanup() {
+	radiusd_stop "$WORK/radiusd" >/dev/null 2>&1
+	slapd_stop "$WORK/slapd" >/dev/null 2>&1
+	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL $*"; exit 1; }
+
+slapd_setup "$WORK/slapd" >/dev/null && slapd_start "$WORK/slapd" "$LDAP_PORT" || fail "start slapd"
+LDAPNOINIT=1 ldapadd -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "cn=admin,dc=mipkey,dc=test" -w admin-secret \
+	-f "$REPO/ldap-fixtures/kdc.ldif" >"$WORK/ldapadd.log" 2>&1 || { cat "$WORK/ldapadd.log"; fail "load kdc.ldif"; }
+
+D="$WORK/radiusd"
+mkdir -p "$D/raddb/mods-enabled" "$D/raddb/sites-enabled" "$D/log" "$D/run" || fail "mkdir"
+sed -e "s|@DIR@|$D|g" -e "s|@LIBDIR@|$RADIUSD_MODULE_DIR|g" -e "s|@SECRET@|$SECRET|g" \
+	"$REPO/tests/raddb/radiusd.conf.in" >"$D/raddb/radiusd.conf" || fail "radiusd.conf"
+_radiusd_profile_clients "$SECRET" >>"$D/raddb/radiusd.conf"
+printf '$INCLUDE %s/raddb/dictionary.mipkey\n' "$REPO" >"$D/raddb/dictionary"
+(umask 077 && echo "$KEK" >"$D/kek.hex")
+sed -e "s|@LDAP_PORT@|$LDAP_PORT|g" -e "s|@DIR@|$D|g" "$REPO/tests/raddb/mod-kdc.in" >"$D/raddb/mods-enabled/mipkey_kdc"
+sed -e "s|@PORT@|$PORT|" -e "s|@PORT2@|$PORT2|" "$REPO/tests/raddb/site-kdc.in" >"$D/raddb/sites-enabled/mipkey-kdc"
+echo "$PORT" >"$D/run/port"
+echo "$SECRET" >"$D/run/secret"
+radiusd_start "$D" || fail "start freeradius"
+
+RADIUS_PORT=$PORT RADIUS_SECRET=$SECRET RADIUS_DIR=$D KDC_PORT2=$PORT2 /usr/bin/python3 "$HERE/test_kdc.py"
+rc=$?
+if ! kill -0 "$RADIUSD_PID" 2>/dev/null; then echo "FAIL freeradius still running after the KDC suite"; rc=1; fi
+exit $rc
