@@ -14,6 +14,7 @@ KEY0, or derives from K_SEED with the PRF.
 import os
 import re
 import struct
+import subprocess
 import sys
 import time
 
@@ -266,6 +267,40 @@ def without_signature(r):
 
 check("unknown SPI and wrong key: identical replies (but for the Message-Authenticator)",
       without_signature(radclient(a1)), without_signature(radclient(a2)))
+
+# --- mipkey-client --kdc-spi: the mobile node and home agent sides in C ------------------------
+
+CLIENT = os.path.join(REPO, "tools", "mipkey-client")
+
+
+def client(who, port, key0=None, nai=None, src=None):
+    path = os.path.join(os.environ["RADIUS_DIR"], "run", "key0.hex")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write((key0 or who[1]).hex() + "\n")
+    cmd = [CLIENT, "--server", f"127.0.0.1:{port}", "--secret", os.environ["RADIUS_SECRET"],
+           "--project-dictionary", os.path.join(REPO, "raddb", "dictionary.mipkey"),
+           "--kdc-spi", str(who[0]), "--key0-file", path, "--nai", nai or f"{who[2]}@{REALM}",
+           "--home-address", "192.0.2.10", "--ha", "192.0.2.1", "--care-of", "198.51.100.9",
+           "--mn-ha-spi", "300", "--mn-fa-spi", "301"] + (["--source", src] if src else [])
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    os.unlink(path)
+    return r.returncode, r.stdout + r.stderr
+
+
+for who, port, label, src in ((ALICE, radtest.PORT, "stateful", None), (BOB, radtest.PORT, "stateful AES-256", None),
+                              (ALICE, radtest.PORT, "stateful, profile wimax", PROFILE_SRC["wimax"]),
+                              (ALICE, radtest.PORT, "stateful, profile cisco", PROFILE_SRC["cisco"]),
+                              (CAROL, PORT2, "semi-stateful", None), (DAVE, PORT2, "semi-stateful AES-256", None)):
+    rc, out = client(who, port, src=src)
+    check(f"mipkey-client {label}: exit 0 and \"MN and HA agree: yes\"", (0, True),
+          (rc, "MN and HA agree: yes" in out))
+    if rc or label == "semi-stateful":
+        print(out)
+rc, out = client(ALICE, radtest.PORT, key0=BOB[1][:16])
+check("mipkey-client with a wrong KEY0: Access-Reject (exit 2), no agreement", (2, False, True),
+      (rc, "MN and HA agree: yes" in out, "KDC registration refused" in out))
+rc, out = client(ALICE, radtest.PORT, nai="kdcalice")
+check("mipkey-client: an NAI without realm is refused locally (exit 1)", 1, rc)
 
 if not radtest.server_alive():
     check("freeradius alive after the refusals", True, False)
