@@ -48,6 +48,23 @@ sed -e "s|@LDAP_PORT@|$LDAP_PORT|g" -e "s|@DIR@|$D|g" "$REPO/tests/raddb/mod-kdc
 sed -e "s|@PORT@|$PORT|" -e "s|@PORT2@|$PORT2|" "$REPO/tests/raddb/site-kdc.in" >"$D/raddb/sites-enabled/mipkey-kdc"
 echo "$PORT" >"$D/run/port"
 echo "$SECRET" >"$D/run/secret"
+
+# Start-up errors: each stops the server with a line naming the problem.
+config_error() {
+	local name=$1 expr=$2 want=$3 out
+	rm -rf "$WORK/cfg" && cp -r "$D/raddb" "$WORK/cfg" &&
+		sed -i -e "s|$D/raddb|$WORK/cfg|g" "$WORK/cfg/radiusd.conf" && sed -i -e "$expr" "$WORK/cfg/mods-enabled/mipkey_kdc"
+	out=$("$RADIUSD_BIN" -XC -d "$WORK/cfg" 2>&1)
+	if [ $? -ne 0 ] && grep -q -- "$want" <<<"$out"; then echo "PASS config error: $name"
+	else echo "FAIL config error: $name: expected a failed start with \"$want\""; echo "$out" | tail -3; fi
+}
+config_error "kdc { } without ldap kdc_key_attribute" '0,/kdc_key_attribute = mipkeyKDCKey/s//kdc_key_attribute = ""/' \
+	'kdc { } needs backend = ldap with kdc_key_attribute'
+config_error "unknown mode" 's/mode = stateful/mode = stateless/' 'Invalid mode "stateless"'
+printf 'not hex\n' >"$D/bad-kek.hex"
+config_error "KEK file that is not an AES key" "s|$D/kek.hex|$D/bad-kek.hex|" 'the first line must be 32, 48 or 64 hex digits'
+config_error "replay_window above a day" '0,/replay_window = 7/s//replay_window = 90000/' 'replay_window 90000 is more than 86400'
+
 radiusd_start "$D" || fail "start freeradius"
 
 RADIUS_PORT=$PORT RADIUS_SECRET=$SECRET RADIUS_DIR=$D KDC_PORT2=$PORT2 /usr/bin/python3 "$HERE/test_kdc.py"
