@@ -402,6 +402,7 @@ static int parse_options(int argc, char **argv, mc_options_t *o)
 	if (!o->nai && !(o->home_address[0] | o->home_address[1] | o->home_address[2] | o->home_address[3])) {
 		return bad("--nai", "", "give the node's NAI, or its --home-address");
 	}
+	if (o->kdc && o->json) return bad("--json", "", "not with --kdc-spi");
 	if (o->kdc && o->key0_len != 16 && o->key0_len != 24 && o->key0_len != 32) {
 		return bad("--key0-file", "", "--kdc-spi needs KEY0: 32, 48 or 64 hex digits");
 	}
