@@ -302,6 +302,46 @@ check("mipkey-client with a wrong KEY0: Access-Reject (exit 2), no agreement", (
 rc, out = client(ALICE, radtest.PORT, nai="kdcalice")
 check("mipkey-client: an NAI without realm is refused locally (exit 1)", 1, rc)
 
+# --- timing: an accept and the refusals, sequential raw UDP, median of N each --------------
+
+import loadgen  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+
+
+def vsa(t, value):
+    return loadgen._attr(26, struct.pack("!I", 32473) + bytes([t, 2 + len(value)]) + value)
+
+
+def timed(blob, n, port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(3)
+    secret = os.environ["RADIUS_SECRET"].encode()
+    lat, codes = [], set()
+    attrs = loadgen._attr(1, ("@" + REALM).encode()) + vsa(80, blob())   # one request, resent (within replay_window)
+    for i in range(n):
+        pkt, auth = loadgen.build(1, i & 0xff, secret, attrs)
+        t0 = time.perf_counter()
+        sock.sendto(pkt, ("127.0.0.1", int(port)))
+        data = sock.recv(4096)
+        lat.append(time.perf_counter() - t0)
+        r = loadgen.parse_reply(data, auth, secret)
+        codes.add(r[0] if r else None)
+    sock.close()
+    return statistics.median(lat) * 1000, codes
+
+
+N = int(os.environ.get("KDC_TIMING_N", "200"))
+cases = (("accept (stateful, AES-128 KEY0)", lambda: kdc_request(ALICE)[1], radtest.PORT, {2}),
+         ("accept (semi-stateful, KEY0 unwrapped under the KEK)", lambda: kdc_request(CAROL)[1], PORT2, {2}),
+         ("refusal: unknown KEY0 SPI", lambda: kdc_request(ALICE, spi=4242)[1], radtest.PORT, {3}),
+         ("refusal: NAI under another KEY0 (tag fails)", lambda: kdc_request(ALICE, key0=BOB[1][:16])[1],
+          radtest.PORT, {3}))
+for label, blob, port, want in cases:
+    ms, codes = timed(blob, N, port)
+    check(f"timing {label}: all {N} answered as expected", want, codes)
+    print(f"TIME {label}: median {ms:.2f} ms over {N} sequential requests", flush=True)
+
 if not radtest.server_alive():
     check("freeradius alive after the refusals", True, False)
 finish()
