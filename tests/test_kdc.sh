@@ -50,13 +50,15 @@ echo "$PORT" >"$D/run/port"
 echo "$SECRET" >"$D/run/secret"
 
 # Start-up errors: each stops the server with a line naming the problem.
+bad=0
 config_error() {
 	local name=$1 expr=$2 want=$3 out
 	rm -rf "$WORK/cfg" && cp -r "$D/raddb" "$WORK/cfg" &&
 		sed -i -e "s|$D/raddb|$WORK/cfg|g" "$WORK/cfg/radiusd.conf" && sed -i -e "$expr" "$WORK/cfg/mods-enabled/mipkey_kdc"
-	out=$("$RADIUSD_BIN" -XC -d "$WORK/cfg" 2>&1)
+	# shellcheck disable=SC2086
+	out=$(env ${RADIUSD_ENV:-} "$RADIUSD_BIN" -XC -d "$WORK/cfg" 2>&1)
 	if [ $? -ne 0 ] && grep -q -- "$want" <<<"$out"; then echo "PASS config error: $name"
-	else echo "FAIL config error: $name: expected a failed start with \"$want\""; echo "$out" | tail -3; fi
+	else echo "FAIL config error: $name: expected a failed start with \"$want\""; echo "$out" | tail -3; bad=1; fi
 }
 config_error "kdc { } without ldap kdc_key_attribute" '0,/kdc_key_attribute = mipkeyKDCKey/s//kdc_key_attribute = ""/' \
 	'kdc { } needs backend = ldap with kdc_key_attribute'
@@ -69,5 +71,6 @@ radiusd_start "$D" || fail "start freeradius"
 
 RADIUS_PORT=$PORT RADIUS_SECRET=$SECRET RADIUS_DIR=$D KDC_PORT2=$PORT2 /usr/bin/python3 "$HERE/test_kdc.py"
 rc=$?
+[ $bad = 0 ] || rc=1
 if ! kill -0 "$RADIUSD_PID" 2>/dev/null; then echo "FAIL freeradius still running after the KDC suite"; rc=1; fi
 exit $rc
