@@ -299,6 +299,14 @@ for who, port, label, src in ((ALICE, radtest.PORT, "stateful", None), (BOB, rad
 rc, out = client(ALICE, radtest.PORT, key0=BOB[1][:16])
 check("mipkey-client with a wrong KEY0: Access-Reject (exit 2), no agreement", (2, False, True),
       (rc, "MN and HA agree: yes" in out, "KDC registration refused" in out))
+rc, out = client(ALICE, os.environ["KDC_PORT3"])
+check("mipkey-client, forged MN Key Reply (wrap that does not unwrap): exit 4, said so, no agreement",
+      (4, True, False), (rc, "do not unwrap under KEY0" in out, "MN and HA agree: yes" in out))
+attrs, _ = kdc_request(ALICE)
+code, reply = radclient(attrs, port=os.environ["KDC_PORT3"])
+ext = octets(reply, "Mipkey-KDC-MN-Keys")
+check("forged MN Key Reply: the reference MN (kdc_ref.py) does not unwrap it either", (True, None),
+      (isinstance(ext, bytes), kdc_ref.parse_mn_keys(ALICE[1], ext)["keys"] if isinstance(ext, bytes) else "?"))
 rc, out = client(ALICE, radtest.PORT, nai="kdcalice")
 check("mipkey-client: an NAI without realm is refused locally (exit 1)", 1, rc)
 

@@ -3,7 +3,8 @@
 #
 # tests/test_kdc.sh - the key distribution centre mode (seed 001) through the real freeradius
 # and slapd. Starts its own servers on loopback: slapd on KDC_PORT (default 38950), the two
-# KDC sites on KDC_PORT+1 (stateful) and KDC_PORT+2 (semi-stateful, KEY0 stored wrapped),
+# KDC sites on KDC_PORT+1 (stateful), KDC_PORT+2 (semi-stateful, KEY0 stored wrapped) and
+# KDC_PORT+3 (stateful, the MN Key Reply replaced by a forged one),
 # private temp directory, stopped by PID on exit. The cases and their independent
 # expectations (tests/lib/kdc_ref.py) are in tests/test_kdc.py.
 set -u
@@ -18,6 +19,7 @@ KDC_PORT=${KDC_PORT:-38950}
 LDAP_PORT=$KDC_PORT
 PORT=$((KDC_PORT + 1))
 PORT2=$((KDC_PORT + 2))
+PORT3=$((KDC_PORT + 3))
 SECRET=kdc-test-secret
 # The test KEK of ldap-fixtures/kdc.ldif (SPIs 6000-6099).
 KEK=9de7b5032a4785679adefef90acd0467
@@ -45,7 +47,9 @@ _radiusd_profile_clients "$SECRET" >>"$D/raddb/radiusd.conf"
 printf '$INCLUDE %s/raddb/dictionary.mipkey\n' "$REPO" >"$D/raddb/dictionary"
 (umask 077 && echo "$KEK" >"$D/kek.hex")
 sed -e "s|@LDAP_PORT@|$LDAP_PORT|g" -e "s|@DIR@|$D|g" "$REPO/tests/raddb/mod-kdc.in" >"$D/raddb/mods-enabled/mipkey_kdc"
-sed -e "s|@PORT@|$PORT|" -e "s|@PORT2@|$PORT2|" "$REPO/tests/raddb/site-kdc.in" >"$D/raddb/sites-enabled/mipkey-kdc"
+FORGED=$(od -An -tx1 -N48 /dev/urandom | tr -d ' \n')
+sed -e "s|@PORT@|$PORT|" -e "s|@PORT2@|$PORT2|" -e "s|@PORT3@|$PORT3|" -e "s|@FORGED@|$FORGED|" \
+	"$REPO/tests/raddb/site-kdc.in" >"$D/raddb/sites-enabled/mipkey-kdc"
 echo "$PORT" >"$D/run/port"
 echo "$SECRET" >"$D/run/secret"
 
@@ -69,7 +73,7 @@ config_error "replay_window above a day" '0,/replay_window = 7/s//replay_window 
 
 radiusd_start "$D" || fail "start freeradius"
 
-RADIUS_PORT=$PORT RADIUS_SECRET=$SECRET RADIUS_DIR=$D KDC_PORT2=$PORT2 /usr/bin/python3 "$HERE/test_kdc.py"
+RADIUS_PORT=$PORT RADIUS_SECRET=$SECRET RADIUS_DIR=$D KDC_PORT2=$PORT2 KDC_PORT3=$PORT3 /usr/bin/python3 "$HERE/test_kdc.py"
 rc=$?
 [ $bad = 0 ] || rc=1
 if ! kill -0 "$RADIUSD_PID" 2>/dev/null; then echo "FAIL freeradius still running after the KDC suite"; rc=1; fi
