@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/test_kdc.sh - the key distribution centre mode (seed 001) through the real freeradius
-# and slapd. Starts its own servers on loopback: slapd on KDC_PORT (default 38950), the two
+# and slapd. Starts its own servers on loopback: slapd on KDC_PORT (default 38950), the
 # KDC sites on KDC_PORT+1 (stateful), KDC_PORT+2 (semi-stateful, KEY0 stored wrapped) and
 # KDC_PORT+3 (stateful, the MN Key Reply replaced by a forged one),
 # private temp directory, stopped by PID on exit. The cases and their independent
