@@ -25,6 +25,7 @@ SECRET=kdc-test-secret
 KEK=9de7b5032a4785679adefef90acd0467
 
 WORK=$(mktemp -d /tmp/mipkey-kdc.XXXXXX) || exit 1
+bad=0
 cleanup() {
 	radiusd_stop "$WORK/radiusd" >/dev/null 2>&1
 	slapd_stop "$WORK/slapd" >/dev/null 2>&1
@@ -38,6 +39,22 @@ fail() { echo "FAIL $*"; exit 1; }
 slapd_setup "$WORK/slapd" >/dev/null && slapd_start "$WORK/slapd" "$LDAP_PORT" || fail "start slapd"
 LDAPNOINIT=1 ldapadd -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "cn=admin,dc=mipkey,dc=test" -w admin-secret \
 	-f "$REPO/ldap-fixtures/kdc.ldif" >"$WORK/ldapadd.log" 2>&1 || { cat "$WORK/ldapadd.log"; fail "load kdc.ldif"; }
+
+# KEY0 is readable by the RADIUS bind DN only (ldap-fixtures/slapd.conf.in); the SPI by anyone.
+key0_seen() {
+	LDAPNOINIT=1 ldapsearch -x -LLL -H "ldap://127.0.0.1:$LDAP_PORT" "$@" -b "ou=people,dc=mipkey,dc=test" \
+		"(uid=kdcalice)" mipkeyKDCKey mipkeyKDCSPI 2>/dev/null
+}
+if key0_seen | grep -q "^mipkeyKDCSPI: 5000" && ! key0_seen | grep -qi "^mipkeyKDCKey"; then
+	echo "PASS LDAP: an anonymous search sees the KEY0 SPI, not KEY0"
+else
+	echo "FAIL LDAP: an anonymous search sees the KEY0 SPI, not KEY0"; bad=1
+fi
+if key0_seen -D "cn=radius,dc=mipkey,dc=test" -w radius-secret | grep -qi "^mipkeyKDCKey: 9b1f8ba7"; then
+	echo "PASS LDAP: the RADIUS bind DN reads KEY0"
+else
+	echo "FAIL LDAP: the RADIUS bind DN reads KEY0"; bad=1
+fi
 
 D="$WORK/radiusd"
 mkdir -p "$D/raddb/mods-enabled" "$D/raddb/sites-enabled" "$D/log" "$D/run" || fail "mkdir"
@@ -54,7 +71,6 @@ echo "$PORT" >"$D/run/port"
 echo "$SECRET" >"$D/run/secret"
 
 # Start-up errors: each stops the server with a line naming the problem.
-bad=0
 config_error() {
 	local name=$1 expr=$2 want=$3 out
 	rm -rf "$WORK/cfg" && cp -r "$D/raddb" "$WORK/cfg" &&
