@@ -139,6 +139,10 @@ int kdc_request_parse(uint8_t const *buf, size_t len, kdc_request_t *out, char c
 		*err = "shorter than a Registration Request header and an extension header";
 		return -1;
 	}
+	if (len > KDC_REQUEST_MAX) {
+		*err = "longer than 247 octets (one RADIUS attribute)";
+		return -1;
+	}
 	if (buf[0] != 1) {
 		*err = "not a Registration Request (type is not 1)";
 		return -1;

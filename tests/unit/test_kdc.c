@@ -156,6 +156,15 @@ static void test_request(void)
 		}
 	}
 
+	{
+		/* 24 + 257 octets: consistent lengths, but an NAI of 215 octets does not fit the limit. */
+		uint8_t big[KDC_RRQ_FIXED_LEN + 257];
+
+		memset(big, 0x41, sizeof(big));
+		memcpy(big, buf, KDC_RRQ_FIXED_LEN + 2);
+		big[25] = 255;
+		check_int("parse: longer than 247 octets refused", -1, kdc_request_parse(big, sizeof(big), &req, &err));
+	}
 	check_int("parse: too short", -1, kdc_request_parse(buf, 25, &req, &err));
 	check_int("parse: length one short", -1, kdc_request_parse(buf, len - 1, &req, &err));
 	buf[0] = 3;
