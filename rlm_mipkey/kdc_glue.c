@@ -17,9 +17,9 @@
 #include <freeradius/radiusd.h>
 RCSID("$Id$")
 
-#include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <stdarg.h>
 #include <strings.h>
 
 #include "kdc_glue.h"

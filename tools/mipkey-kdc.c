@@ -13,7 +13,6 @@
  */
 #include <freeradius/libradius.h>
 
-#include <errno.h>
 #include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
