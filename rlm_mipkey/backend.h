@@ -67,6 +67,19 @@ typedef struct {
 	char const	*problem;			//!< !present: why not (static text, no secret)
 } mipkey_aaa_sa_t;
 
+#define MIPKEY_KEY0_MAX		64	//!< longest KEY0 as stored (a wrapped 32-octet key is 40)
+#define MIPKEY_KEY0_NAME_MAX	256
+
+/**
+ * KDC mode (kdc.h): the entry whose KEY0 an SPI names. Wiped by the module after use.
+ */
+typedef struct {
+	uint8_t		key[MIPKEY_KEY0_MAX];		//!< as stored (hex decoded): KEY0, or its wrap
+	size_t		key_len;
+	char		name[MIPKEY_KEY0_NAME_MAX];	//!< the entry's name (kdc_name_attribute), NUL-terminated
+	size_t		name_len;
+} mipkey_key0_t;
+
 /** What a backend hands back. Wiped by the module after use. */
 typedef struct {
 	mipkey_key_kind_t kind;
@@ -112,6 +125,13 @@ typedef struct {
 					   mipkey_cpw_t const *cpw, mipkey_key_t *out);
 	/** Optional: false if this instance is configured not to change passwords. */
 	bool		(*password_change_enabled)(void const *instance);
+	/**
+	 * Optional (KDC mode): the one entry whose KEY0 SPI is spi. MIPKEY_NO_USER: none, more
+	 * than one, or no usable key or name; MIPKEY_BACKEND_DOWN: could not ask.
+	 */
+	mipkey_result_t	(*lookup_key0)(void *instance, REQUEST *request, uint32_t spi, mipkey_key0_t *out);
+	/** Optional: true if lookup_key0() is configured (kdc_key_attribute set). */
+	bool		(*has_key0)(void const *instance);
 	/** The backend verifies the response itself (a domain controller): every try with a
 	 *  wrong ChallengeHash name counts as a bad password there, so it gets exactly one. */
 	bool		verifies_response;

@@ -34,6 +34,9 @@ typedef struct {
 	char const		*pwd_must_change_attribute;	//!< "" = passwords never expire here
 	char const		*pwd_last_set_attribute;	//!< 0 = must change; written on a change
 	char const		*lm_hash_attribute;		//!< cleared on a change ("" = left alone)
+	char const		*kdc_filter;			//!< KDC mode: finds the entry of a KEY0 SPI (%u)
+	char const		*kdc_key_attribute;		//!< "" = KDC mode off
+	char const		*kdc_name_attribute;
 	bool			password_change;
 	uint32_t		net_timeout;
 	uint32_t		search_timeout;
@@ -93,6 +96,9 @@ static CONF_PARSER const ldap_config[] = {
 	{ "pwd_last_set_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, pwd_last_set_attribute),
 	  "sambaPwdLastSet" },
 	{ "lm_hash_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, lm_hash_attribute), "sambaLMPassword" },
+	{ "kdc_filter", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, kdc_filter), "(mipkeyKDCSPI=%u)" },
+	{ "kdc_key_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, kdc_key_attribute), "" },
+	{ "kdc_name_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, kdc_name_attribute), "uid" },
 	{ "net_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, net_timeout), "5" },
 	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, search_timeout), "5" },
 	{ "tls", FR_CONF_POINTER(PW_TYPE_SUBSECTION, NULL), (void const *) tls_config },
@@ -357,6 +363,12 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 		return -1;
 	}
 	inst->fetch_aaa_sa = is_set(inst->aaa_spi_attribute);
+	if (is_set(inst->kdc_key_attribute) &&
+	    (!is_set(inst->kdc_name_attribute) || rfc4515_check_filter_template(inst->kdc_filter, &err) < 0)) {
+		cf_log_err_cs(cs, "kdc_key_attribute needs kdc_name_attribute and a valid kdc_filter (\"%s\")",
+			      inst->kdc_filter);
+		return -1;
+	}
 
 	/* The one search asks for every attribute used, and only for those. */
 	i = 0;
@@ -874,6 +886,98 @@ static bool ldap_has_aaa_sa(void const *instance)
 	return ((ldap_inst_t const *) instance)->fetch_aaa_sa;
 }
 
+/*
+ * KDC mode: the entry whose KEY0 SPI is spi (kdc_filter with %u = the SPI in decimal), its
+ * KEY0 as stored (hex) and its name. The same pool and time budget as the user search.
+ */
+static mipkey_result_t ldap_lookup_key0(void *instance, REQUEST *request, uint32_t spi, mipkey_key0_t *out)
+{
+	ldap_inst_t	*inst = instance;
+	ldap_conn_t	*conn;
+	LDAPMessage	*res = NULL, *entry;
+	struct berval	**key = NULL, **name = NULL;
+	struct berval const *k, *n;
+	struct timeval	tv;
+	struct timespec	t0;
+	char const	*attrs[3] = { inst->kdc_key_attribute, inst->kdc_name_attribute, NULL };
+	char		filter[FILTER_MAX], spi_str[16];
+	char const	*err;
+	int		rc, tries;
+	mipkey_result_t	result = MIPKEY_NO_USER;
+
+	snprintf(spi_str, sizeof(spi_str), "%u", spi);
+	if (rfc4515_expand_filter(filter, sizeof(filter), inst->kdc_filter, spi_str, strlen(spi_str),
+				  spi_str, strlen(spi_str), &err) < 0) {
+		REDEBUG("Cannot build the LDAP kdc_filter: %s", err);
+		return MIPKEY_INVALID;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	conn = fr_connection_get(inst->pool);
+	if (!conn) {
+		log_no_connection(inst, request);
+		return MIPKEY_BACKEND_DOWN;
+	}
+	RDEBUG2("Searching \"%s\" for %s", inst->base_dn, filter);
+	for (tries = 0; ; tries++) {
+		tv = remaining(&t0, inst->search_timeout, 1000);
+		rc = ldap_search_ext_s(conn->ld, inst->base_dn, LDAP_SCOPE_SUBTREE, filter,
+				       (char **)(uintptr_t) attrs, 0, NULL, NULL, &tv, 2, &res);
+		if (!is_connection_error(rc) || tries > 0) break;
+		if (res) ldap_msgfree(res);
+		res = NULL;
+		fr_connection_close(inst->pool, conn, "connection lost");
+		conn = fr_connection_get(inst->pool);
+		if (!conn) {
+			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
+			return MIPKEY_BACKEND_DOWN;
+		}
+	}
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED && rc != LDAP_NO_SUCH_OBJECT) {
+		RERROR("LDAP server %s unreachable or search failed: %s", inst->server, ldap_err2string(rc));
+		ldap_msgfree(res);
+		fr_connection_close(inst->pool, conn, "search failed");
+		return MIPKEY_BACKEND_DOWN;
+	}
+	if (rc != LDAP_SUCCESS || ldap_count_entries(conn->ld, res) != 1) {
+		RDEBUG2("LDAP: no single entry for %s", filter);
+		goto done;
+	}
+	entry = ldap_first_entry(conn->ld, res);
+	key = ldap_get_values_len(conn->ld, entry, inst->kdc_key_attribute);
+	name = ldap_get_values_len(conn->ld, entry, inst->kdc_name_attribute);
+	k = single_value(key);
+	n = single_value(name);
+	if (!k || !k->bv_len || k->bv_len % 2 || k->bv_len > 2 * MIPKEY_KEY0_MAX ||
+	    fr_hex2bin(out->key, sizeof(out->key), k->bv_val, k->bv_len) != k->bv_len / 2) {
+		RWDEBUG("LDAP entry of KEY0 SPI %u: %s is missing, repeated or not hex of at most %d digits", spi,
+			inst->kdc_key_attribute, 2 * MIPKEY_KEY0_MAX);
+		OPENSSL_cleanse(out->key, sizeof(out->key));
+		goto done;
+	}
+	if (!n || !n->bv_len || n->bv_len >= sizeof(out->name) || memchr(n->bv_val, '\0', n->bv_len)) {
+		RWDEBUG("LDAP entry of KEY0 SPI %u: %s is missing, repeated or unusable", spi, inst->kdc_name_attribute);
+		OPENSSL_cleanse(out->key, sizeof(out->key));
+		goto done;
+	}
+	out->key_len = k->bv_len / 2;
+	memcpy(out->name, n->bv_val, n->bv_len);
+	out->name[n->bv_len] = '\0';
+	out->name_len = n->bv_len;
+	result = MIPKEY_OK;
+
+done:
+	free_secret_values(key);
+	if (name) ldap_value_free_len(name);
+	ldap_msgfree(res);
+	fr_connection_release(inst->pool, conn);
+	return result;
+}
+
+static bool ldap_has_key0(void const *instance)
+{
+	return is_set(((ldap_inst_t const *) instance)->kdc_key_attribute);
+}
+
 mipkey_backend_t const mipkey_backend_ldap = {
 	.name		= "ldap",
 	.instantiate	= ldap_instantiate,
@@ -881,6 +985,8 @@ mipkey_backend_t const mipkey_backend_ldap = {
 	.has_aaa_sa	= ldap_has_aaa_sa,
 	.change_password = ldap_change_password,
 	.password_change_enabled = ldap_password_change_enabled,
+	.lookup_key0	= ldap_lookup_key0,
+	.has_key0	= ldap_has_key0,
 };
 
 /* The mirror's connection: opened and bound as a pooled one, then owned by the mirror. */

@@ -30,6 +30,9 @@ extern mobileip_profile_t const mobileip_profile_3gpp2;
 extern mobileip_profile_t const mobileip_profile_wimax;
 extern mobileip_profile_t const mobileip_profile_cisco;
 
+/* The request's client's profile (mipkey_profile, else default_profile); NULL after logging why. */
+mobileip_profile_t const *mobileip_client_profile(mobileip_inst_t const *inst, REQUEST *request);
+
 /*
  * Helpers for profiles: add one attribute, named as in the dictionaries, to *vps.
  * Attributes marked encrypt=2 in the dictionary are salt-encrypted by the server core.

@@ -17,6 +17,7 @@ RCSID("$Id$")
 #include "backend.h"
 #include "mschapv2.h"
 #include "mobileip.h"
+#include "kdc_glue.h"
 #include "pairs.h"
 #include "password_change.h"
 
@@ -68,6 +69,7 @@ typedef struct {
 	mipkey_backend_t const	*backend;
 	void			*backend_inst;
 	mobileip_inst_t		*mobileip;		//!< NULL: Mobile IP key distribution off
+	kdc_inst_t		*kdc;			//!< NULL: key distribution centre mode off
 	bool			crypto_ref;		//!< holds a reference on the shared crypto state
 } rlm_mipkey_t;
 
@@ -166,7 +168,10 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	if (!prefix) return -1;
 	if (mobileip_instantiate(inst, conf, prefix, &inst->mobileip) < 0) return -1;
 
-	if (strcmp(inst->backend_name, "none") == 0) return check_aaa_key_source(inst, conf);
+	if (strcmp(inst->backend_name, "none") == 0) {
+		if (kdc_instantiate(inst, conf, prefix, NULL, NULL, inst->mobileip, &inst->kdc) < 0) return -1;
+		return check_aaa_key_source(inst, conf);
+	}
 
 	for (i = 0; backends[i]; i++) {
 		if (strcmp(backends[i]->name, inst->backend_name) == 0) inst->backend = backends[i];
@@ -182,6 +187,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		return -1;
 	}
 	if (inst->backend->instantiate(inst, cs, prefix, &inst->backend_inst) < 0) return -1;
+	if (kdc_instantiate(inst, conf, prefix, inst->backend, inst->backend_inst, inst->mobileip, &inst->kdc) < 0) return -1;
 	return check_aaa_key_source(inst, conf);
 }
 
@@ -224,7 +230,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 	/* Either attribute is enough: a half request is then logged as malformed by authenticate. */
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
-	if (!n_response && !mipkey_cpw_requested(request) &&
+	if (!n_response && !mipkey_cpw_requested(request) && !(inst->kdc && kdc_requested(request)) &&
 	    !(n_challenge && !fr_pair_find_by_num(request->packet->vps, PW_MSCHAP_RESPONSE,
 						   VENDORPEC_MICROSOFT, TAG_ANY))) {
 		return RLM_MODULE_NOOP;
@@ -692,7 +698,9 @@ done:
  */
 static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *request)
 {
-	rlm_rcode_t	rcode = authenticate(instance, request);
+	rlm_mipkey_t const *inst = instance;
+	rlm_rcode_t	rcode = (inst->kdc && kdc_requested(request)) ? kdc_authenticate(inst->kdc, request)
+									: authenticate(instance, request);
 	VALUE_PAIR	*vp;
 
 	if (!fr_pair_find_by_num(request->reply->vps, PW_MESSAGE_AUTHENTICATOR, 0, TAG_ANY)) {

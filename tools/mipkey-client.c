@@ -88,6 +88,12 @@ static void usage(FILE *f)
 "                           re-registration with that Identification: 0x + up to 16 hex digits,\n"
 "                           a decimal number, or \"now\" (NTP time)\n"
 "\n"
+"Key distribution centre mode (seed 001; no password: KEY0 instead)\n"
+"  --kdc-spi N              the SPI of the node's KEY0; the NAI travels encrypted under KEY0,\n"
+"                           the outer identity is \"@realm\"; KEY1 and KEY3 come back wrapped\n"
+"  --key0-file FILE         KEY0: 32, 48 or 64 hex digits on the first line\n"
+"                           (--mn-ha-spi / --mn-fa-spi name the new keys, default 0)\n"
+"\n"
 "Output\n"
 "  --json                   one JSON object instead of the table\n"
 "  -v, --verbose            show the RADIUS packets on stderr\n"
@@ -103,7 +109,7 @@ enum {
 	OPT_SERVER = 256, OPT_SECRET, OPT_SECRET_FILE, OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_ATTRIBUTES,
 	OPT_DICT_DIR, OPT_PROJECT_DICT, OPT_NAI, OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_NT_HASH, OPT_HOME_ADDRESS,
 	OPT_HA, OPT_CARE_OF, OPT_MN_HA_SPI, OPT_MN_FA_SPI, OPT_AAA_SPI, OPT_AAA_KEY, OPT_LIFETIME, OPT_REKEY, OPT_JSON,
-	OPT_VERSION
+	OPT_VERSION, OPT_KDC_SPI, OPT_KEY0_FILE
 };
 
 static struct option const long_options[] = {
@@ -130,6 +136,8 @@ static struct option const long_options[] = {
 	{ "lifetime", required_argument, NULL, OPT_LIFETIME },
 	{ "rekey", required_argument, NULL, OPT_REKEY },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "kdc-spi", required_argument, NULL, OPT_KDC_SPI },
+	{ "key0-file", required_argument, NULL, OPT_KEY0_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -370,6 +378,19 @@ static int parse_options(int argc, char **argv, mc_options_t *o)
 			o->rekey_now = strcmp(optarg, "now") == 0;
 			break;
 		case OPT_JSON: o->json = true; break;
+		case OPT_KDC_SPI:
+			if (parse_u32("--kdc-spi", optarg, UINT32_MAX, &o->kdc_spi) < 0) return -1;
+			o->kdc = true;
+			break;
+		case OPT_KEY0_FILE: {
+			char *hex = read_first_line("--key0-file", optarg);
+			int rc = hex ? parse_hex_key("--key0-file", hex, o->key0, 16, 32, &o->key0_len) : -1;
+
+			if (hex) OPENSSL_cleanse(hex, strlen(hex));
+			free(hex);
+			if (rc < 0) return -1;
+			break;
+		}
 		case 'v': o->verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		case OPT_VERSION: printf("mipkey-client (rlm_mipkey) %s\n", MIPKEY_VERSION); exit(0);
@@ -382,7 +403,11 @@ static int parse_options(int argc, char **argv, mc_options_t *o)
 	if (!o->nai && !(o->home_address[0] | o->home_address[1] | o->home_address[2] | o->home_address[3])) {
 		return bad("--nai", "", "give the node's NAI, or its --home-address");
 	}
-	if ((o->password != NULL) == o->have_nt_hash) {
+	if (o->kdc && o->json) return bad("--json", "", "not with --kdc-spi");
+	if (o->kdc && o->key0_len != 16 && o->key0_len != 24 && o->key0_len != 32) {
+		return bad("--key0-file", "", "--kdc-spi needs KEY0: 32, 48 or 64 hex digits");
+	}
+	if (!o->kdc && (o->password != NULL) == o->have_nt_hash) {
 		return bad("--password", "", "give exactly one of --password, --password-file, --nt-hash");
 	}
 	if (!o->project_dict) o->project_dict = default_project_dict();
@@ -670,6 +695,10 @@ int main(int argc, char **argv)
 	if (mschapv2_crypto_init(&err) < 0) {
 		fprintf(stderr, "mipkey-client: %s\n", err ? err : "cannot load OpenSSL's MD4 / DES");
 		status = MC_EXIT_USAGE;
+		goto done;
+	}
+	if (opt.kdc) {
+		status = mc_kdc_run(&opt);
 		goto done;
 	}
 	if (mc_mn_register(&opt, &mn) < 0) {

@@ -70,6 +70,10 @@ typedef struct {
 	bool		rekey_now;		/* --rekey now: taken after the registration */
 	uint8_t		rekey_ts[MIP_SKEY_TIMESTAMP_LEN];
 	int		verbose;
+	bool		kdc;			/* --kdc-spi: key distribution centre mode (mipkey-kdc.c) */
+	uint32_t	kdc_spi;
+	uint8_t		key0[32];		/* --key0-file */
+	size_t		key0_len;
 } mc_options_t;
 
 /* --- the mobile node ---------------------------------------------------------------------- */
@@ -188,6 +192,9 @@ int mc_ha_exchange(mc_options_t const *opt, uint8_t const *rrq, size_t rrq_len, 
 
 /* Wipes the RADIUS library's copies of keys and frees what mc_ha_exchange() kept. */
 void mc_ha_cleanup(void);
+
+/* Key distribution centre mode: both sides, the comparison and the output. Returns MC_EXIT_*. */
+int mc_kdc_run(mc_options_t const *opt);
 
 /* Lower-case hex of len bytes into out (2 * len + 1). */
 char *mc_hex(char *out, uint8_t const *in, size_t len);

@@ -50,7 +50,8 @@ def radclient(attrs, timeout=3, port=None, secret=None, dictionary_dir=None, src
     if not m:
         return "no reply", {}
     reply = {}
-    for line in out[m.end():].splitlines():
+    # split("\n"), not splitlines(): a raw 0x85 (NEL in latin-1) inside a printed UTF-8 value is no line end
+    for line in out[m.end():].split("\n"):
         am = re.match(r"^\s+([\w-]+) = (.*)$", line)
         if am:
             reply.setdefault(am.group(1), []).append(am.group(2))
