@@ -485,6 +485,11 @@ static mobileip_profile_t const *client_profile(mobileip_inst_t const *inst, REQ
 	return p;
 }
 
+mobileip_profile_t const *mobileip_client_profile(mobileip_inst_t const *inst, REQUEST *request)
+{
+	return client_profile(inst, request, request->client ? request->client->cs : NULL);
+}
+
 /* Wipes the values of a list that will not be sent (keys included) before it is freed. */
 static void wipe_list(VALUE_PAIR *vps)
 {

@@ -17,6 +17,7 @@ RCSID("$Id$")
 #include "backend.h"
 #include "mschapv2.h"
 #include "mobileip.h"
+#include "eap_keys.h"
 #include "pairs.h"
 #include "password_change.h"
 
@@ -68,6 +69,7 @@ typedef struct {
 	mipkey_backend_t const	*backend;
 	void			*backend_inst;
 	mobileip_inst_t		*mobileip;		//!< NULL: Mobile IP key distribution off
+	eap_keys_inst_t		*eap_keys;		//!< keys from EAP key material (post-auth)
 	bool			crypto_ref;		//!< holds a reference on the shared crypto state
 } rlm_mipkey_t;
 
@@ -165,6 +167,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	prefix = talloc_typed_asprintf(inst, "rlm_mipkey (%s)", inst->name);
 	if (!prefix) return -1;
 	if (mobileip_instantiate(inst, conf, prefix, &inst->mobileip) < 0) return -1;
+	if (eap_keys_instantiate(inst, conf, prefix, inst->mobileip, &inst->eap_keys) < 0) return -1;
 
 	if (strcmp(inst->backend_name, "none") == 0) return check_aaa_key_source(inst, conf);
 
@@ -692,6 +695,14 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	return rcode;
 }
 
+/* Mobile IP keys from the key material of an accepted EAP authentication (eap_keys.c). */
+static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance, REQUEST *request)
+{
+	rlm_mipkey_t const *inst = instance;
+
+	return eap_keys_post_auth(inst->eap_keys, inst->mobileip, request);
+}
+
 static int mod_detach(void *instance)
 {
 	rlm_mipkey_t *inst = instance;
@@ -715,5 +726,6 @@ module_t rlm_mipkey = {
 	.methods = {
 		[MOD_AUTHENTICATE]	= mod_authenticate,
 		[MOD_AUTHORIZE]		= mod_authorize,
+		[MOD_POST_AUTH]		= mod_post_auth,
 	},
 };
