@@ -362,6 +362,41 @@ def refused(name, method, identity, server_port, attrs, reason, src="127.0.0.1")
     check(f"{name}: log line", True, bool(re.search(r"Mobile IP key request refused: .*" + re.escape(reason), log)))
 
 
+CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "mipkey-client")
+
+
+def client(name, conf_method, identity, nai, server_port, root, want_status, want_agree, src=None):
+    """tools/mipkey-client --eap: eapol_test as the MN's peer, the client as HA and MN."""
+    conf = os.path.join(RUN, f"client-{conf_method}.conf")
+    ca = os.path.join(CERTS, "ca.pem")
+    net = f'\tkey_mgmt=WPA-EAP\n\teap={conf_method}\n\tidentity="{identity}"\n'
+    if conf_method == "PEAP":
+        net += (f'\tanonymous_identity="anonymous"\n\tpassword="clientPass"\n\tca_cert="{ca}"\n'
+                f'\tphase2="auth=MSCHAPV2"\n')
+    else:
+        net += f'\tca_cert="{ca}"\n\tclient_cert="{CERTS}/client.pem"\n\tprivate_key="{CERTS}/client.key"\n'
+    with open(conf, "w") as f:
+        f.write(f"network={{\n{net}}}\n")
+    cmd = [CLIENT, "--server", f"127.0.0.1:{server_port}", "--secret", SECRET.decode(), "--eap", conf,
+           "--eap-root", root, "--nai", nai, "--ha", HA, "--mn-ha-spi", str(HA_SPI), "--care-of", FA,
+           "--mn-fa-spi", str(FA_SPI), "--fa-ha-spi", str(FAHA_SPI)] + (["--source", src] if src else [])
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    check(f"mipkey-client --eap, {name}: exit status {want_status}", want_status, r.returncode)
+    check(f"mipkey-client --eap, {name}: MN and HA agree: {want_agree}", True,
+          f"MN and HA agree: {want_agree}" in r.stdout)
+    if r.returncode != want_status:
+        print(r.stdout[-2000:], r.stderr[-2000:])
+
+
+def client_cases():
+    client("PEAP, EMSK", "PEAP", "alice", "alice", PORT, "emsk", 0, "yes")
+    client("EAP-TLS, EMSK, profile wimax", "TLS", "carol@mipkey.test", "carol@mipkey.test", PORT, "emsk", 0, "yes",
+           src="127.0.0.5")
+    client("PEAP, MSK root", "PEAP", "alice", "alice", PORT + 1, "msk", 0, "yes")
+    client("PEAP, the MN assumes the MSK where the server uses the EMSK", "PEAP", "alice", "alice", PORT, "msk", 4, "no")
+    client("PEAP, the MN uses another NAI than it authenticated", "PEAP", "alice", "mallory", PORT, "emsk", 4, "no")
+
+
 def main():
     # The shipped site and instance (root = emsk), default profile.
     peap = accepted("PEAP/MSCHAPv2, EMSK root", "PEAP", "alice", "alice", PORT, "emsk")
@@ -395,6 +430,8 @@ def main():
     refused("requested lifetime 0", "PEAP", "alice", PORT, key_request(lifetime=0), "Requested-Lifetime is 0")
     refused("a Registration Request with EAP", "TLS", "carol@mipkey.test", PORT,
             key_request(extra=[vsa(MIPKEY, 1, bytes(28))]), "Mipkey-Registration-Request is for MS-CHAPv2")
+
+    client_cases()
 
     print(f"{counts['passed']} passed, {counts['failed']} failed")
     sys.exit(1 if counts["failed"] else 0)

@@ -70,6 +70,11 @@ typedef struct {
 	bool		rekey_now;		/* --rekey now: taken after the registration */
 	uint8_t		rekey_ts[MIP_SKEY_TIMESTAMP_LEN];
 	int		verbose;
+	char const	*eap_conf;		/* --eap: keys from EAP authentication (mipkey-eap.c) */
+	char const	*eapol_test;		/* --eapol-test: the program (default eapol_test) */
+	bool		eap_root_msk;		/* --eap-root msk (default emsk) */
+	bool		fa_ha;			/* --fa-ha-spi given */
+	uint32_t	fa_ha_spi;
 } mc_options_t;
 
 /* --- the mobile node ---------------------------------------------------------------------- */
@@ -188,6 +193,18 @@ int mc_ha_exchange(mc_options_t const *opt, uint8_t const *rrq, size_t rrq_len, 
 
 /* Wipes the RADIUS library's copies of keys and frees what mc_ha_exchange() kept. */
 void mc_ha_cleanup(void);
+
+/* Loads the FreeRADIUS dictionaries and dictionary.mipkey once (mc_ha_cleanup frees them). */
+int mc_ha_dictionaries(mc_options_t const *opt, mc_ha_t *ha);
+
+/* --- keys from EAP authentication (mipkey-eap.c) ------------------------------------------------ */
+
+/*
+ * --eap: runs eapol_test (the MN's EAP peer) through a relay that adds the key request, decodes
+ * the answer as the home agent, derives the MN's keys from the MSK / EMSK eapol_test printed,
+ * compares and prints the result. Returns an MC_EXIT_* status.
+ */
+int mc_eap_exchange(mc_options_t const *opt);
 
 /* Lower-case hex of len bytes into out (2 * len + 1). */
 char *mc_hex(char *out, uint8_t const *in, size_t len);
