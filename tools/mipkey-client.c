@@ -409,6 +409,7 @@ static int parse_options(int argc, char **argv, mc_options_t *o)
 		if (!o->nai) return bad("--nai", "", "--eap needs the identity the EAP method authenticates");
 		if (!o->mn_ha && !o->mn_fa) return bad("--eap", o->eap_conf, "ask for a key (--mn-ha-spi, --mn-fa-spi)");
 		if (o->password || o->have_nt_hash) return bad("--eap", o->eap_conf, "no password: the EAP peer has it");
+		if (o->json) return bad("--json", "", "not with --eap (table output only)");
 		return 0;
 	}
 	if (!o->nai && !(o->home_address[0] | o->home_address[1] | o->home_address[2] | o->home_address[3])) {
