@@ -51,6 +51,7 @@ TRIPLETS = {  # RAND -> (Kc, SRES): the same as users.eapkeys in test_eap_keys.s
 }
 
 counts = {"passed": 0, "failed": 0}
+SEEN_KEYS = []  # every MSK, EMSK and key of the run: none may appear in the server's log
 
 
 def check(name, expected, actual):
@@ -304,6 +305,7 @@ def accepted(name, method, identity, nai, server_port, root, src="127.0.0.1", pr
     a = attributes(rep)
     ra = req[4:20]
     root_key = emsk if root == "emsk" else msk
+    SEEN_KEYS.extend([msk, emsk])
     other = msk if root == "emsk" else emsk
 
     if profile == "mipkey":
@@ -335,6 +337,7 @@ def accepted(name, method, identity, nai, server_port, root, src="127.0.0.1", pr
         want = eap_mip_ref.mn_fa(root_key, FA, FA_SPI, fa_reply.get("nonce", b"\0" * 16), nai.encode())
         check(f"{name}: MN-FA key (decrypted from the wire) = reference", [want.hex()], [k.hex() for k in got_fa])
     faha = [salt_decrypt(v, ra) for v in find(a, MIPKEY, 62)]
+    SEEN_KEYS.extend(got_ha + got_fa + faha)
     check(f"{name}: FA-HA key: 20 octets, SPI {FAHA_SPI}", ([20], [u32(FAHA_SPI)]),
           ([len(k) for k in faha], find(a, MIPKEY, 61)))
     check(f"{name}: Mipkey-MN-NAI is the authenticated identity", [nai.encode()], find(a, MIPKEY, 63))
@@ -432,6 +435,11 @@ def main():
             key_request(extra=[vsa(MIPKEY, 1, bytes(28))]), "Mipkey-Registration-Request is for MS-CHAPv2")
 
     client_cases()
+
+    with open(LOG, errors="replace") as f:
+        log = f.read().lower()
+    leaked = [k.hex() for k in SEEN_KEYS if k and (k.hex() in log or " ".join("%02x" % b for b in k) in log)]
+    check(f"none of the {len(SEEN_KEYS)} MSKs, EMSKs and keys of the run in radius.log", [], leaked)
 
     print(f"{counts['passed']} passed, {counts['failed']} failed")
     sys.exit(1 if counts["failed"] else 0)
