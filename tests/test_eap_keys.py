@@ -418,6 +418,8 @@ def main():
     accepted("EAP-SIM (users-file triplets), MSK root", "SIM", SIM_IDENTITY, SIM_IDENTITY, PORT + 1, "msk")
     accepted("PEAP, MSK root", "PEAP", "alice", "alice", PORT + 1, "msk")
     refused("EAP-SIM, EMSK root", "SIM", SIM_IDENTITY, PORT + 2, key_request(), "exported no EMSK")
+    refused("PEAP whose inner tunnel does not hand over its identity", "PEAP", "alice", PORT + 2, key_request(),
+            "PEAP is tunnelled and session-state:Mipkey-EAP-Identity is not set")
 
     # No key request: an ordinary EAP accept, nothing added.
     out, req, rep = eapol("PEAP", "alice", PORT, [])

@@ -6,7 +6,8 @@
 # private temp directory, on its own ports (EAPKEYS_PORT, default 38955, and the four above):
 #   PORT      the shipped "mipkey" site (eap_keys { root = emsk }): PEAP, TTLS, EAP-TLS
 #   PORT+1    test site: users file (EAP-SIM triplets) + instance mipkey_msk (root = msk)
-#   PORT+2    test site: users file + the shipped instance (root = emsk): EAP-SIM refused
+#   PORT+2    test site: users file + the shipped instance (root = emsk): EAP-SIM refused;
+#             its PEAP's inner tunnel does not hand over its identity: key requests refused
 #   PORT+3    the test's relay (the home agent's view of the wire), see test_eap_keys.py
 #   PORT+4    slapd (the users of ldap-fixtures, for the MS-CHAPv2 inside PEAP / TTLS)
 # The cases and their independent expectations are in test_eap_keys.py. Everything started
@@ -80,9 +81,22 @@ files files_eapkeys {
 	filename = ${confdir}/users.eapkeys
 }
 EOF
+# PORT+2 uses an eap instance whose inner tunnel does not hand its identity to the outer
+# request (no post-auth): key requests after PEAP must be refused there, never bound to the
+# outer identity.
+sed -e 's/^eap mipkey_eap {/eap mipkey_eap_noid {/' -e 's/"mipkey-inner-tunnel"/"eapkeys-inner-noid"/' \
+	-e 's/inner_eap_module = mipkey_eap$/inner_eap_module = mipkey_eap_noid/' \
+	"$R/raddb/mods-enabled/mipkey_eap" >"$R/raddb/mods-enabled/mipkey_eap_noid"
+sed -e 's/^server mipkey-inner-tunnel {/server eapkeys-inner-noid {/' -e 's/mipkey_eap/mipkey_eap_noid/g' \
+	-e '/^\tpost-auth {/,/^\t}/d' \
+	"$R/raddb/sites-enabled/mipkey-inner-tunnel" >"$R/raddb/sites-enabled/eapkeys-inner-noid"
+if grep -q 'Mipkey-EAP-Identity' "$R/raddb/sites-enabled/eapkeys-inner-noid" ||
+   ! grep -q 'eapkeys-inner-noid' "$R/raddb/mods-enabled/mipkey_eap_noid"; then
+	fail "test inner tunnel without the identity hand-over" "sed did not apply"; exit 1
+fi
 for n in 1 2; do
-	inst=mipkey_msk
-	[ "$n" = 2 ] && inst=mipkey
+	inst=mipkey_msk eap=mipkey_eap
+	[ "$n" = 2 ] && inst=mipkey eap=mipkey_eap_noid
 	cat >"$R/raddb/sites-enabled/eapkeys-$n" <<EOF
 server eapkeys-$n {
 	listen {
@@ -92,12 +106,12 @@ server eapkeys-$n {
 	}
 	authorize {
 		files_eapkeys
-		mipkey_eap {
+		$eap {
 			ok = return
 		}
 	}
 	authenticate {
-		mipkey_eap
+		$eap
 	}
 	post-auth {
 		$inst
