@@ -120,6 +120,14 @@ server eapkeys-$n {
 EOF
 done
 
+# A bad root stops the server at start-up, naming the option.
+cp "$R/raddb/mods-enabled/mipkey" "$WORK/mipkey.good"
+sed -i 's/^\(\s*root = \)emsk/\1bogus/' "$R/raddb/mods-enabled/mipkey"
+out=$(freeradius -XC -d "$R/raddb" 2>&1)
+check "eap_keys { root = bogus }: freeradius -XC refuses the configuration" yes \
+	"$(grep -q 'Invalid root "bogus": use emsk' <<<"$out" && ! grep -q 'Configuration appears to be OK' <<<"$out" && echo yes || echo "no: $(tail -3 <<<"$out")")"
+cp "$WORK/mipkey.good" "$R/raddb/mods-enabled/mipkey"
+
 if ! radiusd_start "$R" 2>"$WORK/start.log"; then
 	fail "freeradius started" "$(tail -20 "$WORK/start.log")"; exit 1
 fi
