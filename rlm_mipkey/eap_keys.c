@@ -125,7 +125,7 @@ static char const *eap_type_name(unsigned int type)
 /* A key attribute of the reply that must not go out with an Access-Reject. */
 static bool is_key_attr(DICT_ATTR const *da, unsigned int mipkey_vendor)
 {
-	if (da->vendor == mipkey_vendor) return true;
+	if (mipkey_vendor && da->vendor == mipkey_vendor) return true;
 	if (da->vendor == VENDORPEC_MICROSOFT) {
 		return da->attr == PW_MSCHAP_MPPE_SEND_KEY || da->attr == PW_MSCHAP_MPPE_RECV_KEY;
 	}
