@@ -107,4 +107,8 @@ bool mobileip_requested(REQUEST *request);
 rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
 			   uint8_t const master_key[MSCHAPV2_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa);
 
+/* The reply profile of the request's client (mipkey_profile, else default_profile); NULL: an
+ * unknown name in clients.conf (logged). For eap_keys.c. */
+mobileip_profile_t const *mobileip_client_profile(mobileip_inst_t const *inst, REQUEST *request);
+
 #endif

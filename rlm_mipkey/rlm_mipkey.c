@@ -18,6 +18,7 @@ RCSID("$Id$")
 #include "mschapv2.h"
 #include "mobileip.h"
 #include "kdc_glue.h"
+#include "eap_keys.h"
 #include "pairs.h"
 #include "password_change.h"
 
@@ -70,6 +71,7 @@ typedef struct {
 	void			*backend_inst;
 	mobileip_inst_t		*mobileip;		//!< NULL: Mobile IP key distribution off
 	kdc_inst_t		*kdc;			//!< NULL: key distribution centre mode off
+	eap_keys_inst_t		*eap_keys;		//!< keys from EAP key material (post-auth)
 	bool			crypto_ref;		//!< holds a reference on the shared crypto state
 } rlm_mipkey_t;
 
@@ -167,6 +169,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	prefix = talloc_typed_asprintf(inst, "rlm_mipkey (%s)", inst->name);
 	if (!prefix) return -1;
 	if (mobileip_instantiate(inst, conf, prefix, &inst->mobileip) < 0) return -1;
+	if (eap_keys_instantiate(inst, conf, prefix, inst->mobileip, &inst->eap_keys) < 0) return -1;
 
 	if (strcmp(inst->backend_name, "none") == 0) {
 		if (kdc_instantiate(inst, conf, prefix, NULL, NULL, inst->mobileip, &inst->kdc) < 0) return -1;
@@ -712,6 +715,14 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	return rcode;
 }
 
+/* Mobile IP keys from the key material of an accepted EAP authentication (eap_keys.c). */
+static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance, REQUEST *request)
+{
+	rlm_mipkey_t const *inst = instance;
+
+	return eap_keys_post_auth(inst->eap_keys, inst->mobileip, request);
+}
+
 static int mod_detach(void *instance)
 {
 	rlm_mipkey_t *inst = instance;
@@ -735,5 +746,6 @@ module_t rlm_mipkey = {
 	.methods = {
 		[MOD_AUTHENTICATE]	= mod_authenticate,
 		[MOD_AUTHORIZE]		= mod_authorize,
+		[MOD_POST_AUTH]		= mod_post_auth,
 	},
 };

@@ -93,6 +93,16 @@ static void usage(FILE *f)
 "                           the outer identity is \"@realm\"; KEY1 and KEY3 come back wrapped\n"
 "  --key0-file FILE         KEY0: 32, 48 or 64 hex digits on the first line\n"
 "                           (--mn-ha-spi / --mn-fa-spi name the new keys, default 0)\n"
+"Keys from EAP authentication (instead of the password; docs/PROTOCOL.md section 5)\n"
+"  --eap CONF               run eapol_test with this wpa_supplicant network configuration as the\n"
+"                           node's EAP peer, relay it to --server with the key request added,\n"
+"                           and derive the node's keys from the MSK / EMSK it printed. Needs\n"
+"                           --nai (the identity the EAP method authenticates), --ha and\n"
+"                           --mn-ha-spi, and for an MN-FA key --care-of (the FA) and --mn-fa-spi\n"
+"  --eap-root emsk|msk      the EAP key the server derives from (its eap_keys { root }, default emsk)\n"
+"  --fa-ha-spi N            also ask for an FA-HA key with SPI N (random: only checked to arrive)\n"
+"  --eapol-test PATH        the eapol_test program (default: eapol_test in PATH). It gets the\n"
+"                           shared secret on its command line\n"
 "\n"
 "Output\n"
 "  --json                   one JSON object instead of the table\n"
@@ -109,7 +119,7 @@ enum {
 	OPT_SERVER = 256, OPT_SECRET, OPT_SECRET_FILE, OPT_SOURCE, OPT_TIMEOUT, OPT_RETRIES, OPT_ATTRIBUTES,
 	OPT_DICT_DIR, OPT_PROJECT_DICT, OPT_NAI, OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_NT_HASH, OPT_HOME_ADDRESS,
 	OPT_HA, OPT_CARE_OF, OPT_MN_HA_SPI, OPT_MN_FA_SPI, OPT_AAA_SPI, OPT_AAA_KEY, OPT_LIFETIME, OPT_REKEY, OPT_JSON,
-	OPT_VERSION, OPT_KDC_SPI, OPT_KEY0_FILE
+	OPT_VERSION, OPT_KDC_SPI, OPT_KEY0_FILE, OPT_EAP, OPT_EAP_ROOT, OPT_FA_HA_SPI, OPT_EAPOL_TEST
 };
 
 static struct option const long_options[] = {
@@ -141,6 +151,10 @@ static struct option const long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "eap", required_argument, NULL, OPT_EAP },
+	{ "eap-root", required_argument, NULL, OPT_EAP_ROOT },
+	{ "fa-ha-spi", required_argument, NULL, OPT_FA_HA_SPI },
+	{ "eapol-test", required_argument, NULL, OPT_EAPOL_TEST },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -391,6 +405,16 @@ static int parse_options(int argc, char **argv, mc_options_t *o)
 			if (rc < 0) return -1;
 			break;
 		}
+		case OPT_EAP: o->eap_conf = optarg; break;
+		case OPT_EAPOL_TEST: o->eapol_test = optarg; break;
+		case OPT_EAP_ROOT:
+			if (strcmp(optarg, "emsk") && strcmp(optarg, "msk")) return bad("--eap-root", optarg, "emsk or msk");
+			o->eap_root_msk = strcmp(optarg, "msk") == 0;
+			break;
+		case OPT_FA_HA_SPI:
+			if (parse_u32("--fa-ha-spi", optarg, UINT32_MAX, &o->fa_ha_spi) < 0) return -1;
+			o->fa_ha = true;
+			break;
 		case 'v': o->verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		case OPT_VERSION: printf("mipkey-client (rlm_mipkey) %s\n", MIPKEY_VERSION); exit(0);
@@ -400,6 +424,15 @@ static int parse_options(int argc, char **argv, mc_options_t *o)
 	if (optind < argc) return bad("argument", argv[optind], "unexpected");
 	if (o->n_servers == 0) return bad("--server", "", "at least one is needed");
 	if (!o->secret || !o->secret[0]) return bad("--secret", "", "a shared secret is needed");
+	if (!o->project_dict) o->project_dict = default_project_dict();
+	if (o->eap_conf) {
+		if (!o->eapol_test) o->eapol_test = "eapol_test";
+		if (!o->nai) return bad("--nai", "", "--eap needs the identity the EAP method authenticates");
+		if (!o->mn_ha && !o->mn_fa) return bad("--eap", o->eap_conf, "ask for a key (--mn-ha-spi, --mn-fa-spi)");
+		if (o->password || o->have_nt_hash) return bad("--eap", o->eap_conf, "no password: the EAP peer has it");
+		if (o->json) return bad("--json", "", "not with --eap (table output only)");
+		return 0;
+	}
 	if (!o->nai && !(o->home_address[0] | o->home_address[1] | o->home_address[2] | o->home_address[3])) {
 		return bad("--nai", "", "give the node's NAI, or its --home-address");
 	}
@@ -410,7 +443,6 @@ static int parse_options(int argc, char **argv, mc_options_t *o)
 	if (!o->kdc && (o->password != NULL) == o->have_nt_hash) {
 		return bad("--password", "", "give exactly one of --password, --password-file, --nt-hash");
 	}
-	if (!o->project_dict) o->project_dict = default_project_dict();
 	return 0;
 }
 
@@ -690,6 +722,10 @@ int main(int argc, char **argv)
 	memset(&mk, 0, sizeof(mk));
 	if (parse_options(argc, argv, &opt) < 0) {
 		status = MC_EXIT_USAGE;
+		goto done;
+	}
+	if (opt.eap_conf) {		/* keys from EAP authentication: mipkey-eap.c */
+		status = mc_eap_exchange(&opt);
 		goto done;
 	}
 	if (mschapv2_crypto_init(&err) < 0) {

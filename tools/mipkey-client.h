@@ -74,6 +74,11 @@ typedef struct {
 	uint32_t	kdc_spi;
 	uint8_t		key0[32];		/* --key0-file */
 	size_t		key0_len;
+	char const	*eap_conf;		/* --eap: keys from EAP authentication (mipkey-eap.c) */
+	char const	*eapol_test;		/* --eapol-test: the program (default eapol_test) */
+	bool		eap_root_msk;		/* --eap-root msk (default emsk) */
+	bool		fa_ha;			/* --fa-ha-spi given */
+	uint32_t	fa_ha_spi;
 } mc_options_t;
 
 /* --- the mobile node ---------------------------------------------------------------------- */
@@ -195,6 +200,17 @@ void mc_ha_cleanup(void);
 
 /* Key distribution centre mode: both sides, the comparison and the output. Returns MC_EXIT_*. */
 int mc_kdc_run(mc_options_t const *opt);
+/* Loads the FreeRADIUS dictionaries and dictionary.mipkey once (mc_ha_cleanup frees them). */
+int mc_ha_dictionaries(mc_options_t const *opt, mc_ha_t *ha);
+
+/* --- keys from EAP authentication (mipkey-eap.c) ------------------------------------------------ */
+
+/*
+ * --eap: runs eapol_test (the MN's EAP peer) through a relay that adds the key request, decodes
+ * the answer as the home agent, derives the MN's keys from the MSK / EMSK eapol_test printed,
+ * compares and prints the result. Returns an MC_EXIT_* status.
+ */
+int mc_eap_exchange(mc_options_t const *opt);
 
 /* Lower-case hex of len bytes into out (2 * len + 1). */
 char *mc_hex(char *out, uint8_t const *in, size_t len);

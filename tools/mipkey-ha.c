@@ -548,6 +548,12 @@ static int load_dictionaries(mc_options_t const *opt, mc_ha_t *ha)
 	return 0;
 }
 
+int mc_ha_dictionaries(mc_options_t const *opt, mc_ha_t *ha)
+{
+	if (dict_loaded) return 0;
+	return load_dictionaries(opt, ha) ? -1 : 0;
+}
+
 int mc_ha_exchange(mc_options_t const *opt, uint8_t const *rrq, size_t rrq_len, mc_ha_t *ha)
 {
 	ha_rrq_t	r;
