@@ -1,6 +1,6 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
- * eap_keys.h - Mobile IPv4 keys from EAP authentication (seed 004), in post-auth.
+ * eap_keys.h - Mobile IPv4 keys from EAP authentication (WO 2004/105340), in post-auth.
  *
  * After rlm_eap accepted an EAP method that exports keys (EAP-TLS, PEAP, TTLS: EAP-MSK and
  * EAP-EMSK in the reply; EAP-SIM: only the MSK, as MS-MPPE-Recv-Key | MS-MPPE-Send-Key),
