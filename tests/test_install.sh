@@ -190,6 +190,9 @@ in_mount_ns() {
 	fi
 	check "make install put rlm_mipkey.so in /usr/lib/freeradius" yes \
 		"$([ -f /usr/lib/freeradius/rlm_mipkey.so ] && echo yes || echo no)"
+	# The copy holds the LDAP bind password: readable by root and the freerad group only.
+	check "mods-available/mipkey and mods-enabled/mipkey: mode 640, enabled copy group freerad" "640 640 freerad" \
+		"$(stat -c %a /etc/freeradius/3.0/mods-available/mipkey) $(stat -c '%a %G' /etc/freeradius/3.0/mods-enabled/mipkey)"
 	# What freeradius -XC printed: from the traced command line on.
 	sed -n '/^+ freeradius -XC/,$p' "$work/steps.log" >"$work/xc-readme.log"
 	check "freeradius -XC: Configuration appears to be OK" "Configuration appears to be OK" \
