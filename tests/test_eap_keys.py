@@ -247,7 +247,7 @@ def eapol(method, identity, server_port, attrs, src="127.0.0.1", password="clien
         args = ["-W"]  # wait for the SIM to attach before starting
     with open(conf, "w") as f:
         f.write(f"{head}network={{\n{net}}}\n")
-    relay = Relay(server_port, src)
+    relay, p = Relay(server_port, src), None
     try:
         cmd = ["eapol_test", "-c", conf, "-a", "127.0.0.1", "-p", str(RELAY_PORT), "-s", SECRET.decode(),
                "-r", "0", "-t", "15"] + args
@@ -268,8 +268,12 @@ def eapol(method, identity, server_port, attrs, src="127.0.0.1", password="clien
             check(f"{method} {identity}: the simulated SIM answered GSM-AUTH, all RANDs from the users file",
                   (1, []), (sim.answered, sim.unknown))
     finally:
+        if p and p.poll() is None:  # whatever went wrong here, no eapol_test is left behind
+            p.kill()
+            p.wait()
         relay.close()
         if sim:
+            sim.stop.set()
             shutil.rmtree(os.path.dirname(sim.path), ignore_errors=True)
     req, rep = relay.last()
     return out, req, rep
