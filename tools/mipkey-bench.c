@@ -511,8 +511,10 @@ static int run(opts_t const *o, struct sockaddr_storage const *ss, socklen_t con
 		for (i = 0; i < nsock; i++) {
 			ssize_t n;
 
-			if (!(pfd[i].revents & POLLIN)) continue;
-			while ((n = recv(socks[i].fd, pkt, sizeof(pkt), 0)) > 0) {
+			/* POLLERR: an ICMP error (nothing listens there) is read, and so cleared, by recv() */
+			if (!(pfd[i].revents & (POLLIN | POLLERR))) continue;
+			while ((n = recv(socks[i].fd, pkt, sizeof(pkt), 0)) > 0 || (n < 0 && errno == ECONNREFUSED)) {
+				if (n < 0) continue;
 				int before = socks[i].in_flight;
 
 				on_answer(o, &socks[i], st, pkt, n, t);
@@ -711,8 +713,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mipkey-bench: OpenSSL MD5 / HMAC unavailable\n");
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	{
+		/* No SA_RESTART: the responder's recvfrom() returns, so it sees stop. */
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	if (resp_addr) return responder(&o, resp_addr);
 
 	if (getrandom(rng, sizeof(rng), 0) != sizeof(rng)) rng[0] = (uint64_t) time(NULL) | 1;
