@@ -802,15 +802,15 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 		return refuse(request, RLM_MODULE_REJECT, "the request has no Message-Authenticator: Mobile IP keys, "
 			      "Skey and k'' are sent only to signed requests (require_message_authenticator)");
 	}
-	/* Key material is about to go out: a repeat of this request gets none (replay.h). */
-	rcode = mipkey_replay_check(inst->replay, request, auth, blob);
-	if (rcode != RLM_MODULE_OK) return rcode;
 	memcpy(r.master_key, master_key, sizeof(r.master_key));
 
 	if (keys_requested) {
 		rcode = grant_keys(inst, request, auth, aaa_sa, profile, blob, key_request, &r, &vps);
 		if (rcode != RLM_MODULE_OK) goto done;
 	}
+	/* Granted, and about to go out: a repeat of this request gets nothing (replay.h). */
+	rcode = mipkey_replay_check(inst->replay, request, auth, blob);
+	if (rcode != RLM_MODULE_OK) goto done;
 
 	rcode = RLM_MODULE_FAIL;
 	if (r.return_skey) {

@@ -22,7 +22,7 @@ int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay
 			      mipkey_replay_t **out);
 
 /**
- * Before key material goes to a verified request: stores its MS-CHAPv2 tuple (and, with
+ * Before key material goes to a verified and granted request: stores its MS-CHAPv2 tuple (and, with
  * rrq, its Registration Request's identifier and Identification). RLM_MODULE_OK: first use
  * (or the home agent failing over, see replay_cache.h), or the store is unreachable and
  * on_unavailable = accept; RLM_MODULE_REJECT: a replay (logged, Reply-Message);

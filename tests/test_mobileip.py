@@ -185,7 +185,9 @@ NTP_UNIX_OFFSET = 2208988800
 
 def ntp_identification(offset=0):
     """RFC 3344 5.7: an NTP timestamp (seconds since 1900 in the high 32 bits), offset seconds from now."""
-    return ((int(time.time()) + offset + NTP_UNIX_OFFSET) << 32) | 0x12345678
+    # Low 32 bits random: a node's Identifications are unique (RFC 3344), and the replay cache
+    # refuses a repeated NAI + Identification.
+    return ((int(time.time()) + offset + NTP_UNIX_OFFSET) << 32) | int.from_bytes(os.urandom(4), "big")
 
 
 def rrq_request(user, password, nai=None, home_address="192.0.2.10", home_agent="192.0.2.1", lifetime=1800,
