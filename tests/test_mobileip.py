@@ -173,7 +173,7 @@ def expect_refused(name, attrs, logline, src=None, port=PORT):
     check(f"{name}: no MS-CHAP2-Success, no MPPE or Mobile IP keys", [],
           [a for a in reply if a in ("MS-CHAP2-Success", "MS-MPPE-Send-Key", "MS-MPPE-Recv-Key")
            or a.startswith("Mipkey-") or a.startswith("3GPP2-") or a.startswith("WiMAX-")])
-    log = log_since(mark)
+    log = radtest.log_since(mark, wait_for=logline)
     check(f"{name}: log line", True, logline in log)
     if logline not in log:
         print("   log was: " + log.strip().replace("\n", "\n   "))

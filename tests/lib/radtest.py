@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mschap_ref  # noqa: E402
@@ -111,10 +112,17 @@ def log_mark():
     return os.path.getsize(LOG)
 
 
-def log_since(mark):
-    with open(LOG, errors="replace") as f:
-        f.seek(mark)
-        return f.read()
+def log_since(mark, wait_for=None, timeout=3.0):
+    """What the server logged after mark. With wait_for: polls until that text is there or
+    timeout seconds have passed (the server may log after it answered, later on a busy host)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(LOG, errors="replace") as f:
+            f.seek(mark)
+            text = f.read()
+        if wait_for is None or wait_for in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
 
 
 def server_alive():
