@@ -82,6 +82,10 @@ modules {
 		backend = none
 		mobileip {
 			dictionary = $BENCH_REPO/raddb/dictionary.mipkey
+			# One request repeated (callgrind) would be a replay; mipkey-bench sends fresh ones.
+			replay_cache {
+				store = ${BENCH_REPLAY_STORE:-none}
+			}
 		}
 	}
 	mschap {
