@@ -586,9 +586,6 @@ done:
 }
 
 /*
- *	RFC 2759 section 8.2: ChallengeHash takes the user name without any
- *	domain.  Strip "DOMAIN\" (up to the first '\') and "@realm" (from the
- *	last '@') as Windows peers do.
  *	RFC 2759 section 8.2: ChallengeHash takes the user name "without any
  *	domain prepended": strip "DOMAIN\" (up to the first '\'), keep any
  *	"@realm" (Windows and wpa_supplicant hash "user@realm" whole).

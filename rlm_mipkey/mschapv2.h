@@ -187,9 +187,6 @@ int mschapv2_check_password_change(uint8_t const old_hash[MSCHAPV2_HASH_LEN],
 				   uint8_t new_hash[MSCHAPV2_HASH_LEN], size_t *new_password_len);
 
 /*
- * The name that goes into ChallengeHash: strips a leading "DOMAIN\" and a
- * trailing "@realm" (last '@').  Returns pointer into name and sets
- * *out_len; never allocates.
  * The seed's name for ChallengeHash (what the Mobile IP mobile nodes hash):
  * strips a leading "DOMAIN\" and a trailing "@realm" (last '@').  Returns
  * a pointer into name and sets *out_len; never allocates.
