@@ -37,13 +37,13 @@ static char const	*crypto_init_err = "MS-CHAPv2 crypto not initialised";
 static OSSL_LIB_CTX	*libctx;
 static OSSL_PROVIDER	*prov_legacy;
 static OSSL_PROVIDER	*prov_default;
-static EVP_MD		*mds[MIPKEY_MD_COUNT];
+static EVP_MD		*mds[CRYPTO_MD_COUNT];
 static EVP_MAC		*mac_hmac;
 static EVP_CIPHER	*cipher_des_ecb;
 static EVP_CIPHER	*cipher_rc4;
 
-static char const *const md_names[MIPKEY_MD_COUNT] = { "MD4", "MD5", "SHA1" };
-static size_t const md_sizes[MIPKEY_MD_COUNT] = { 16, 16, MIPKEY_SHA1_LEN };
+static char const *const md_names[CRYPTO_MD_COUNT] = { "MD4", "MD5", "SHA1" };
+static size_t const md_sizes[CRYPTO_MD_COUNT] = { 16, 16, CRYPTO_SHA1_LEN };
 
 /* A constant key the MAC context is re-keyed with, so no secret stays in it. */
 static uint8_t const wipe_key[8];
@@ -54,7 +54,7 @@ static uint8_t const wipe_key[8];
  *	comes first; the list lets the latter find them all.
  */
 typedef struct thread_state {
-	EVP_MD_CTX		*md[MIPKEY_MD_COUNT];
+	EVP_MD_CTX		*md[CRYPTO_MD_COUNT];
 	EVP_MAC_CTX		*hmac;
 	EVP_CIPHER_CTX		*des;
 	struct thread_state	*prev, *next;
@@ -69,7 +69,7 @@ static void state_free(thread_state_t *ts)
 {
 	int i;
 
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) EVP_MD_CTX_free(ts->md[i]);	/* also cleanses */
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) EVP_MD_CTX_free(ts->md[i]);	/* also cleanses */
 	EVP_MAC_CTX_free(ts->hmac);
 	EVP_CIPHER_CTX_free(ts->des);
 	free(ts);
@@ -104,7 +104,7 @@ static thread_state_t *thread_state(void)
 	ts = calloc(1, sizeof(*ts));
 	if (!ts) return NULL;
 	/* Initialised once here, so that a request only re-initialises (no provider context set-up). */
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) {
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) {
 		ts->md[i] = EVP_MD_CTX_new();
 		if (!ts->md[i] || !EVP_DigestInit_ex2(ts->md[i], mds[i], NULL)) goto fail;
 	}
@@ -112,7 +112,7 @@ static thread_state_t *thread_state(void)
 	params[1] = OSSL_PARAM_construct_end();
 	ts->hmac = EVP_MAC_CTX_new(mac_hmac);
 	if (!ts->hmac || !EVP_MAC_init(ts->hmac, wipe_key, sizeof(wipe_key), params)) goto fail;
-	ts->des = EVP_CIPHER_CTX_new();		/* DES is set up by each use: see mipkey_des_encrypt() */
+	ts->des = EVP_CIPHER_CTX_new();		/* DES is set up by each use: see crypto_des_encrypt() */
 	if (!ts->des) goto fail;
 
 	if (pthread_setspecific(state_key, ts) != 0) goto fail;
@@ -152,7 +152,7 @@ static void crypto_release(void)
 	cipher_des_ecb = NULL;
 	EVP_MAC_free(mac_hmac);
 	mac_hmac = NULL;
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) {
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) {
 		EVP_MD_free(mds[i]);
 		mds[i] = NULL;
 	}
@@ -166,7 +166,7 @@ static void crypto_release(void)
 
 static void crypto_init_once(void)
 {
-	static char const *const md_errors[MIPKEY_MD_COUNT] = {
+	static char const *const md_errors[CRYPTO_MD_COUNT] = {
 		"OpenSSL MD4 digest unavailable (legacy provider loaded but MD4 fetch failed)",
 		"OpenSSL MD5 digest unavailable",
 		"OpenSSL SHA1 digest unavailable"
@@ -188,7 +188,7 @@ static void crypto_init_once(void)
 		crypto_init_err = "OpenSSL default provider (needed for MD5/SHA1/HMAC) could not be loaded";
 		goto fail;
 	}
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) {
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) {
 		mds[i] = EVP_MD_fetch(libctx, md_names[i], NULL);
 		if (!mds[i]) {
 			crypto_init_err = md_errors[i];
@@ -250,20 +250,20 @@ void mschapv2_crypto_free(void)
 	crypto_release();
 }
 
-int mipkey_crypto_ok(void)
+int crypto_ok(void)
 {
 	return atomic_load_explicit(&crypto_ready, memory_order_acquire);
 }
 
-int mipkey_digest(mipkey_md_t md, mipkey_piece_t const *p, size_t n, uint8_t *out)
+int crypto_digest(crypto_md_t md, crypto_piece_t const *p, size_t n, uint8_t *out)
 {
 	thread_state_t	*ts;
 	EVP_MD_CTX	*ctx;
 	size_t		i;
 	int		ret = -1;
 
-	if (md < 0 || md >= MIPKEY_MD_COUNT) return -1;
-	if (!mipkey_crypto_ok() || !(ts = thread_state())) goto done;
+	if (md < 0 || md >= CRYPTO_MD_COUNT) return -1;
+	if (!crypto_ok() || !(ts = thread_state())) goto done;
 	ctx = ts->md[md];
 
 	for (i = 0; i < n; i++) {
@@ -283,25 +283,25 @@ done:
 	return ret;
 }
 
-int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t pieces,
+int crypto_hmac_sha1(uint8_t const *key, size_t key_len, crypto_piece_t const *p, size_t pieces,
 		     size_t messages, uint8_t *out)
 {
 	thread_state_t	*ts;
 	size_t		i, m, outlen = 0;
 	int		ret = -1;
 
-	if (!key || !key_len || !mipkey_crypto_ok() || !(ts = thread_state())) goto done;
+	if (!key || !key_len || !crypto_ok() || !(ts = thread_state())) goto done;
 
 	for (m = 0; m < messages; m++) {
 		/* The key's inner and outer states are made once; NULL re-uses them. */
 		if (!EVP_MAC_init(ts->hmac, m ? NULL : key, m ? 0 : key_len, NULL)) goto rekey;
 		for (i = 0; i < pieces; i++) {
-			mipkey_piece_t const *q = &p[m * pieces + i];
+			crypto_piece_t const *q = &p[m * pieces + i];
 
 			if (q->len && !EVP_MAC_update(ts->hmac, q->data, q->len)) goto rekey;
 		}
-		if (!EVP_MAC_final(ts->hmac, out + m * MIPKEY_SHA1_LEN, &outlen, MIPKEY_SHA1_LEN) ||
-		    outlen != MIPKEY_SHA1_LEN) goto rekey;
+		if (!EVP_MAC_final(ts->hmac, out + m * CRYPTO_SHA1_LEN, &outlen, CRYPTO_SHA1_LEN) ||
+		    outlen != CRYPTO_SHA1_LEN) goto rekey;
 	}
 	ret = 0;
 
@@ -309,7 +309,7 @@ rekey:
 	/* The context would otherwise keep the key's inner and outer states. */
 	if (!EVP_MAC_init(ts->hmac, wipe_key, sizeof(wipe_key), NULL)) ret = -1;
 done:
-	if (ret < 0) OPENSSL_cleanse(out, MIPKEY_SHA1_LEN * messages);
+	if (ret < 0) OPENSSL_cleanse(out, CRYPTO_SHA1_LEN * messages);
 	return ret;
 }
 
@@ -340,14 +340,14 @@ static void des_key_expand(uint8_t const in[7], uint8_t out[8])
 	}
 }
 
-int mipkey_des_encrypt(uint8_t const *clear, size_t clear_step, uint8_t const *key7, size_t n, uint8_t *cypher)
+int crypto_des_encrypt(uint8_t const *clear, size_t clear_step, uint8_t const *key7, size_t n, uint8_t *cypher)
 {
 	thread_state_t	*ts;
 	uint8_t		k[8];
 	size_t		i;
 	int		outl = 0, ret = -1;
 
-	if (!mipkey_crypto_ok() || !(ts = thread_state())) goto done;
+	if (!crypto_ok() || !(ts = thread_state())) goto done;
 
 	/* The first key sets the cipher up (padding off: exactly one block per update). */
 	for (i = 0; i < n; i++) {
@@ -370,13 +370,13 @@ done:
 	return ret;
 }
 
-int mipkey_rc4(uint8_t const *clear, size_t len, uint8_t const key[16], uint8_t *cypher)
+int crypto_rc4(uint8_t const *clear, size_t len, uint8_t const key[16], uint8_t *cypher)
 {
 	EVP_CIPHER_CTX	*ctx = NULL;
 	int		outl = 0, finl = 0;
 	int		ret = -1;
 
-	if (len > INT_MAX || !mipkey_crypto_ok()) goto done;
+	if (len > INT_MAX || !crypto_ok()) goto done;
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx) goto done;
 
@@ -393,9 +393,9 @@ done:
 	return ret;
 }
 
-int mipkey_random(uint8_t *out, size_t len)
+int crypto_random(uint8_t *out, size_t len)
 {
-	if (!mipkey_crypto_ok() || len > INT_MAX) return -1;
+	if (!crypto_ok() || len > INT_MAX) return -1;
 	if (RAND_bytes_ex(libctx, out, len, 0) != 1) {
 		OPENSSL_cleanse(out, len);
 		return -1;

@@ -24,27 +24,27 @@
 #include <stdint.h>
 
 typedef enum {
-	MIPKEY_MD4 = 0,		/* 16 octets */
-	MIPKEY_MD5,		/* 16 octets */
-	MIPKEY_SHA1,		/* 20 octets */
-	MIPKEY_MD_COUNT
-} mipkey_md_t;
+	CRYPTO_MD_MD4 = 0,		/* 16 octets */
+	CRYPTO_MD_MD5,		/* 16 octets */
+	CRYPTO_MD_SHA1,		/* 20 octets */
+	CRYPTO_MD_COUNT
+} crypto_md_t;
 
-#define MIPKEY_SHA1_LEN		20
-#define MIPKEY_DES_BLOCK_LEN	8
+#define CRYPTO_SHA1_LEN		20
+#define CRYPTO_DES_BLOCK_LEN	8
 
 /* One input piece of a hash: RFC concatenations are hashed without a concatenation buffer. */
 typedef struct {
 	void const	*data;
 	size_t		len;
-} mipkey_piece_t;
+} crypto_piece_t;
 
 /*
  * Hash n pieces with md. OUT: out (16 octets for MD4 and MD5, 20 for SHA1;
  * may alias an input: it is written after the final). Returns 0 or -1
  * (then out is cleansed).
  */
-int mipkey_digest(mipkey_md_t md, mipkey_piece_t const *p, size_t n, uint8_t *out);
+int crypto_digest(crypto_md_t md, crypto_piece_t const *p, size_t n, uint8_t *out);
 
 /*
  * HMAC-SHA1 under key (key_len >= 1) of `messages` messages, each of
@@ -52,7 +52,7 @@ int mipkey_digest(mipkey_md_t md, mipkey_piece_t const *p, size_t n, uint8_t *ou
  * the key is set up once for all of them. OUT: out (20 * messages).
  * Returns 0 or -1 (then out is cleansed).
  */
-int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t pieces,
+int crypto_hmac_sha1(uint8_t const *key, size_t key_len, crypto_piece_t const *p, size_t pieces,
 		     size_t messages, uint8_t *out);
 
 /*
@@ -61,19 +61,19 @@ int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p
  * 7-octet key at key7 + 7 * i, expanded to 8 (DES ignores the parity bits).
  * OUT: cypher (8 * n). Returns 0 or -1 (then cypher is cleansed).
  */
-int mipkey_des_encrypt(uint8_t const *clear, size_t clear_step, uint8_t const *key7, size_t n, uint8_t *cypher);
+int crypto_des_encrypt(uint8_t const *clear, size_t clear_step, uint8_t const *key7, size_t n, uint8_t *cypher);
 
 /*
  * RC4 (RFC 2759 8.11) of len octets under a 16-octet key. OUT: cypher (len;
  * may not alias clear). Rare (password change): a context per call.
  * Returns 0 or -1 (then cypher is cleansed).
  */
-int mipkey_rc4(uint8_t const *clear, size_t len, uint8_t const key[16], uint8_t *cypher);
+int crypto_rc4(uint8_t const *clear, size_t len, uint8_t const key[16], uint8_t *cypher);
 
 /* len cryptographically random octets from the library context's DRBG. Returns 0 or -1. */
-int mipkey_random(uint8_t *out, size_t len);
+int crypto_random(uint8_t *out, size_t len);
 
 /* 1 once mschapv2_crypto_init() has succeeded (and mschapv2_crypto_free() has not run), else 0. */
-int mipkey_crypto_ok(void);
+int crypto_ok(void);
 
 #endif /* MIPKEY_CRYPTO_H */

@@ -88,8 +88,8 @@ static int replay_free(mipkey_replay_t *rc)
 	return 0;
 }
 
-int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay_window, char const *log_prefix,
-			      mipkey_replay_t **out)
+int replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay_window, char const *log_prefix,
+		       mipkey_replay_t **out)
 {
 	mipkey_replay_t	*rc;
 	CONF_SECTION	*sub;
@@ -227,8 +227,8 @@ static void available(mipkey_replay_t *rc)
 	pthread_mutex_unlock(&rc->mutex);
 }
 
-rlm_rcode_t mipkey_replay_check(mipkey_replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
-				VALUE_PAIR const *rrq)
+rlm_rcode_t replay_check(mipkey_replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
+			 VALUE_PAIR const *rrq)
 {
 	uint8_t			keys[2][REPLAY_KEY_LEN], value[REPLAY_VALUE_LEN];
 	replay_verdict_t	verdict[2] = { REPLAY_NEW, REPLAY_NEW };
