@@ -33,23 +33,9 @@
 #define EAP_MOBILITY_KEYS_NONCE_MIN_LEN	16	/* RFC 3957 4: at least 128 random bits */
 #define EAP_MOBILITY_KEYS_NONCE_MAX_LEN	64
 #define EAP_MOBILITY_KEYS_NAI_MAX_LEN	253	/* what one RADIUS attribute can carry */
-#define EAP_MOBILITY_KEYS_SHA256_LEN	32
 
 /* The RFC 5295 key label of the MIP4-RK (a private label of this project). */
 #define EAP_MOBILITY_KEYS_RK_LABEL	"mip4rk@rlm-mipkey"
-
-/** One piece of an HMAC input: the inputs are hashed piece by piece, never concatenated. */
-typedef struct {
-	uint8_t const	*data;
-	size_t		len;
-} eap_mobility_keys_piece_t;
-
-/*
- * HMAC-SHA-256 (RFC 2104, FIPS 180-4) over the pieces, in order.
- * IN key, key_len (> 0); pieces[0..n-1]. OUT out[32]. Returns 0, or -1 (wiped out).
- */
-int eap_mobility_keys_hmac_sha256(uint8_t const *key, size_t key_len, eap_mobility_keys_piece_t const *pieces, size_t n,
-				  uint8_t out[EAP_MOBILITY_KEYS_SHA256_LEN]);
 
 /*
  * RFC 5295 3.1.2 KDF with the default PRF+ (HMAC-SHA-256): S = label | 0x00 | optional

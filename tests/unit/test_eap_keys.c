@@ -5,6 +5,7 @@
  * (tests/lib/eap_mip_ref.py --selftest, Python's hmac and hashlib).
  */
 #include "unit.h"
+#include "crypto.h"
 #include "eap_mobility_keys.h"
 
 /* RFC 4231 section 4, test cases 1-4, 6, 7 (key, data, HMAC-SHA-256) */
@@ -33,7 +34,7 @@ static struct {
 
 static void test_hmac_sha256(void)
 {
-	uint8_t		key[131], data[256], mac[EAP_MOBILITY_KEYS_SHA256_LEN];
+	uint8_t		key[131], data[256], mac[CRYPTO_SHA256_LEN];
 	size_t		i, klen, dlen;
 	char		name[64];
 
@@ -47,9 +48,9 @@ static void test_hmac_sha256(void)
 		dlen = unhex(rfc4231[i].data, data, sizeof(data));
 		/* Split in two pieces: the pieces must hash as one concatenated message. */
 		{
-			eap_mobility_keys_piece_t pieces[] = { { data, dlen / 3 }, { data + dlen / 3, dlen - dlen / 3 } };
+			crypto_piece_t pieces[] = { { data, dlen / 3 }, { data + dlen / 3, dlen - dlen / 3 } };
 
-			int rc = eap_mobility_keys_hmac_sha256(key, klen, pieces, 2, mac);
+			int rc = crypto_hmac_sha256(key, klen, pieces, 2, mac);
 
 			snprintf(name, sizeof(name), "HMAC-SHA-256 RFC 4231 case %zu: returns 0", i < 4 ? i + 1 : i + 2);
 			check_int(name, 0, rc);
@@ -122,7 +123,7 @@ static void test_bad_input(void)
 	check_int("MN-HA: a 254-octet NAI is refused", -1, eap_mobility_keys_mn_ha_key(rk, root, 1, nonce, 16, root, 254, key));
 	check_int("MN-FA: no address is refused", -1, eap_mobility_keys_mn_fa_key(rk, NULL, 1, nonce, 16, nai, 5, key));
 	check_int("KDF: 255*32+1 octets are refused", -1, eap_mobility_keys_kdf(root, 64, "x", rk, 255 * 32 + 1));
-	check_int("HMAC-SHA-256: an empty key is refused", -1, eap_mobility_keys_hmac_sha256(root, 0, NULL, 0, rk));
+	check_int("HMAC-SHA-256: an empty key is refused", -1, crypto_hmac_sha256(root, 0, NULL, 0, rk));
 }
 
 int main(void)
