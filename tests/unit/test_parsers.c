@@ -19,12 +19,12 @@
 static char const KEY_HEX[] = "0123456789abcdefFEDCBA9876543210";
 static char const KEY_BIN[] = "0123456789abcdef fedcba9876543210";
 
-static void login(char const *name, char const *answer, ntlm_login_answer_t want, char const *want_error)
+static void login(char const *name, char const *answer, ntlm_answer_login_t want, char const *want_error)
 {
 	char		buf[512], n[200];
 	uint8_t		key[MSCHAPV2_HASH_LEN];
 	char const	*err = NULL;
-	ntlm_login_answer_t got;
+	ntlm_answer_login_t got;
 
 	snprintf(buf, sizeof(buf), "%s", answer);
 	memset(key, 0xAA, sizeof(key));
@@ -47,7 +47,7 @@ static void login(char const *name, char const *answer, ntlm_login_answer_t want
 	}
 }
 
-static void change(char const *name, char const *answer, ntlm_change_answer_t want, char const *want_error)
+static void change(char const *name, char const *answer, ntlm_answer_change_t want, char const *want_error)
 {
 	char		buf[512], n[200];
 	char const	*err = NULL;
