@@ -142,14 +142,14 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 	/* NT hash */
 	memcpy(out, before, sizeof(out));
 	want = ref_hex((uint8_t *) v, len, 16, 16, ref);
-	rc = ldap_value_nt_hash(v, len, out);
+	rc = ldap_values_nt_hash(v, len, out);
 	require(rc == want);
 	require(rc == 0 ? memcmp(out, ref, 16) == 0 : memcmp(out, before, sizeof(out)) == 0);
 
 	/* AAA key of at most max octets */
 	memcpy(out, before, sizeof(out));
 	want = ref_hex((uint8_t *) v, len, 1, max, ref);
-	rc = ldap_value_hex_key(v, len, out, max, &out_len);
+	rc = ldap_values_hex_key(v, len, out, max, &out_len);
 	require(rc == want);
 	if (rc == 0) require(out_len == len / 2 && memcmp(out, ref, out_len) == 0 && memcmp(out + out_len, before, 64 - out_len) == 0);
 	else require(memcmp(out, before, sizeof(out)) == 0);
@@ -157,21 +157,21 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 	/* SPI and timestamp */
 	want = ref_spi((uint8_t *) v, len, &ref_spi_v);
 	spi = 0xDEADBEEF;
-	rc = ldap_value_spi(v, len, &spi);
+	rc = ldap_values_spi(v, len, &spi);
 	require(rc == want && (rc == 0 ? spi == ref_spi_v : spi == 0xDEADBEEF));
 	want = ref_time((uint8_t *) v, len, &ref_t);
 	t = INT64_MIN;
-	rc = ldap_value_time(v, len, &t);
+	rc = ldap_values_time(v, len, &t);
 	require(rc == want && (rc == 0 ? t == ref_t : t == INT64_MIN));
 
 	/* Account flags, as the backend asks them */
-	require(ldap_value_acct_flag(v, len, "DL") == ref_flag((uint8_t *) v, len, "DL"));
-	require(ldap_value_acct_flag(v, len, "X") == ref_flag((uint8_t *) v, len, "X"));
+	require(ldap_values_acct_flag(v, len, "DL") == ref_flag((uint8_t *) v, len, "DL"));
+	require(ldap_values_acct_flag(v, len, "X") == ref_flag((uint8_t *) v, len, "X"));
 
 	/* Algorithm, into a buffer of max + 1 octets (2 .. 65) */
 	memset(alg, 0x5A, sizeof(alg));
 	want = ref_algorithm((uint8_t *) v, len, max + 1);
-	rc = ldap_value_algorithm(v, len, alg, max + 1);
+	rc = ldap_values_algorithm(v, len, alg, max + 1);
 	require(rc == want);
 	if (rc == 0) require(memcmp(alg, v, len) == 0 && alg[len] == '\0');
 	else require(alg[0] == 0x5A);
@@ -185,12 +185,12 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 		n = len < 16 ? len : 16;
 		if (n == 16) {
 			hexify(data + 2, 16, flags, hex);
-			require(ldap_value_nt_hash(hex, 32, out) == 0 && memcmp(out, data + 2, 16) == 0);
+			require(ldap_values_nt_hash(hex, 32, out) == 0 && memcmp(out, data + 2, 16) == 0);
 		}
 		n = len < max ? len : max;
 		if (n > 0) {
 			hexify(data + 2, n, flags, hex);
-			require(ldap_value_hex_key(hex, 2 * n, out, max, &out_len) == 0 && out_len == n &&
+			require(ldap_values_hex_key(hex, 2 * n, out, max, &out_len) == 0 && out_len == n &&
 				memcmp(out, data + 2, n) == 0);
 		}
 		if (len >= 8) {
@@ -199,10 +199,10 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 
 			memcpy(&x, data + 2, 8);
 			n = (size_t) snprintf(num, sizeof(num), "%" PRIu32, (uint32_t) x);
-			require(ldap_value_spi(num, n, &spi) == 0 && spi == (uint32_t) x);
+			require(ldap_values_spi(num, n, &spi) == 0 && spi == (uint32_t) x);
 			s = (int64_t) (x & INT64_MAX) * ((flags & 1) ? -1 : 1);
 			n = (size_t) snprintf(num, sizeof(num), "%" PRId64, s);
-			require(ldap_value_time(num, n, &t) == 0 && t == s);
+			require(ldap_values_time(num, n, &t) == 0 && t == s);
 		}
 	}
 	return 0;

@@ -62,7 +62,7 @@ static int is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static ntlm_login_answer_t ref_login(char const *s, uint8_t key[16], char **error)
+static ntlm_answer_login_t ref_login(char const *s, uint8_t key[16], char **error)
 {
 	char	*v;
 	size_t	i;
@@ -86,7 +86,7 @@ static ntlm_login_answer_t ref_login(char const *s, uint8_t key[16], char **erro
 	return NTLM_LOGIN_UNEXPECTED;
 }
 
-static ntlm_change_answer_t ref_change(char const *s, char **error)
+static ntlm_answer_change_t ref_change(char const *s, char **error)
 {
 	if (!strncmp(s, "Password-Change: Yes\n", 21)) return NTLM_CHANGE_DONE;
 	if (!strncmp(s, "Password-Change: No\n", 20) && (*error = ref_value(s, "Password-Change-Error"))) {
@@ -100,7 +100,7 @@ static void check_login(char *buf, size_t len)
 	uint8_t			key[16], ref_key[16], before[16];
 	char const		*err = NULL;
 	char			*ref_err = NULL;
-	ntlm_login_answer_t	want, got;
+	ntlm_answer_login_t	want, got;
 
 	want = ref_login(buf, ref_key, &ref_err);
 	memset(key, 0xA5, sizeof(key));
@@ -119,7 +119,7 @@ static void check_change(char *buf, size_t len)
 {
 	char const		*err = NULL;
 	char			*ref_err = NULL;
-	ntlm_change_answer_t	want, got;
+	ntlm_answer_change_t	want, got;
 
 	want = ref_change(buf, &ref_err);
 	got = ntlm_answer_change(buf, &err);
@@ -156,7 +156,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 		uint8_t		key[16], zero[16] = { 0 };
 		char const	*err = NULL;
 		size_t		l = 0;
-		ntlm_login_answer_t got;
+		ntlm_answer_login_t got;
 
 		l += (size_t) snprintf(buf + l, sizeof(buf) - l, "Authenticated: Yes\n");
 		if (flags & 1) l += (size_t) snprintf(buf + l, sizeof(buf) - l, "User-Session-Ke: 00\n");

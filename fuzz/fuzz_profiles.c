@@ -5,7 +5,7 @@
  * derivation gave (SPIs, lifetime, home agent address, keys, nonces).
  *
  * The profiles are compiled with the FreeRADIUS headers but linked without FreeRADIUS: this
- * file defines what they call, mobileip_add_octets/_string/_integer/_ipaddr (mobileip.c's
+ * file defines what they call, profile_add_octets/_string/_integer/_ipaddr (mobileip.c's
  * helpers, which make the pairs) and radlog_request/_error, and records every call.
  *
  * Input: flags, SPIs, lifetime, home agent address, keys, nonces, k'' and Skey fill a
@@ -61,25 +61,25 @@ static int record(char kind, char const *attr, uint8_t const *data, size_t len, 
 	return (int) n_got == fail_at ? -1 : 0;
 }
 
-int mobileip_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len)
+int profile_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len)
 {
 	(void) request, (void) vps;
 	return record('o', attr, data, len, 0);
 }
 
-int mobileip_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len)
+int profile_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len)
 {
 	(void) request, (void) vps;
 	return record('s', attr, (uint8_t const *) value, len, 0);
 }
 
-int mobileip_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value)
+int profile_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value)
 {
 	(void) request, (void) vps;
 	return record('i', attr, NULL, 0, value);
 }
 
-int mobileip_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4])
+int profile_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4])
 {
 	(void) request, (void) vps;
 	return record('a', attr, addr, 4, 0);

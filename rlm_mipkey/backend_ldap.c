@@ -430,7 +430,7 @@ static struct berval const *single_value(struct berval **values)
 /* sambaAcctFlags: D (disabled) or L (locked) refuse the account. */
 static mipkey_result_t acct_flags_state(struct berval const *flags)
 {
-	switch (ldap_value_acct_flag(flags->bv_val, flags->bv_len, "DL")) {
+	switch (ldap_values_acct_flag(flags->bv_val, flags->bv_len, "DL")) {
 	case 'D': return MIPKEY_ACCT_DISABLED;
 	case 'L': return MIPKEY_ACCT_LOCKED;
 	default: return MIPKEY_OK;
@@ -449,11 +449,11 @@ static bool password_expired(ldap_inst_t const *inst, REQUEST *request, LDAP *ld
 	int64_t			t;
 	bool			expired = false;
 
-	if (flags && ldap_value_acct_flag(flags->bv_val, flags->bv_len, "X")) return false;
+	if (flags && ldap_values_acct_flag(flags->bv_val, flags->bv_len, "X")) return false;
 	if (is_set(inst->pwd_must_change_attribute)) {
 		v = ldap_get_values_len(ld, entry, inst->pwd_must_change_attribute);
 		sv = single_value(v);
-		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0 && t <= (int64_t) time(NULL)) {
+		if (sv && ldap_values_time(sv->bv_val, sv->bv_len, &t) == 0 && t <= (int64_t) time(NULL)) {
 			RDEBUG2("LDAP entry: %s %" PRId64 " is not in the future: the password has expired",
 				inst->pwd_must_change_attribute, t);
 			expired = true;
@@ -463,7 +463,7 @@ static bool password_expired(ldap_inst_t const *inst, REQUEST *request, LDAP *ld
 	if (!expired && is_set(inst->pwd_last_set_attribute)) {
 		v = ldap_get_values_len(ld, entry, inst->pwd_last_set_attribute);
 		sv = single_value(v);
-		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0 && t == 0) {
+		if (sv && ldap_values_time(sv->bv_val, sv->bv_len, &t) == 0 && t == 0) {
 			RDEBUG2("LDAP entry: %s is 0: the password must be changed", inst->pwd_last_set_attribute);
 			expired = true;
 		}
@@ -503,14 +503,14 @@ static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAP
 		goto done;
 	}
 	v = single_value(spi);
-	if (!v || ldap_value_spi(v->bv_val, v->bv_len, &sa->spi) < 0) {
+	if (!v || ldap_values_spi(v->bv_val, v->bv_len, &sa->spi) < 0) {
 		if (request) RWDEBUG("LDAP entry: %s is missing, repeated, or not a number from 0 to 4294967295",
 			inst->aaa_spi_attribute);
 		sa->problem = "the stored AAA SPI is missing, repeated or not a number from 0 to 4294967295";
 		goto done;
 	}
 	v = single_value(key);
-	if (!v || ldap_value_hex_key(v->bv_val, v->bv_len, sa->key, sizeof(sa->key), &sa->key_len) < 0) {
+	if (!v || ldap_values_hex_key(v->bv_val, v->bv_len, sa->key, sizeof(sa->key), &sa->key_len) < 0) {
 		if (request) RWDEBUG("LDAP entry: %s is missing, repeated, or not 2 to %d hex digits (an even number)",
 			inst->aaa_key_attribute, 2 * MIPKEY_AAA_KEY_MAX);
 		OPENSSL_cleanse(sa->key, sizeof(sa->key));
@@ -519,7 +519,7 @@ static void get_aaa_sa(ldap_inst_t const *inst, REQUEST *request, LDAP *ld, LDAP
 	}
 	if (alg) {
 		v = single_value(alg);
-		if (!v || ldap_value_algorithm(v->bv_val, v->bv_len, sa->algorithm, sizeof(sa->algorithm)) < 0) goto bad_alg;
+		if (!v || ldap_values_algorithm(v->bv_val, v->bv_len, sa->algorithm, sizeof(sa->algorithm)) < 0) goto bad_alg;
 	}
 	sa->present = true;
 	if (request) RDEBUG2("LDAP entry has an AAA security association (SPI %u, %zu-octet key, algorithm %s)", sa->spi,
@@ -643,7 +643,7 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 	entry = ldap_first_entry(conn->ld, res);
 
 	hash = ldap_get_values_len(conn->ld, entry, inst->nt_hash_attribute);
-	if (!single_value(hash) || ldap_value_nt_hash(hash[0]->bv_val, hash[0]->bv_len, out->key) < 0) {
+	if (!single_value(hash) || ldap_values_nt_hash(hash[0]->bv_val, hash[0]->bv_len, out->key) < 0) {
 		RDEBUG2("LDAP entry has no usable %s (one value of 32 hex digits)", inst->nt_hash_attribute);
 		result = MIPKEY_NO_USER;
 		goto done;
@@ -1011,7 +1011,7 @@ static void mirror_convert(void *ctx, LDAP *ld, LDAPMessage *entry, ldap_mirror_
 	int64_t			t;
 
 	v = ldap_get_values_len(ld, entry, inst->nt_hash_attribute);
-	user->usable = single_value(v) && ldap_value_nt_hash(v[0]->bv_val, v[0]->bv_len, user->key.key) == 0;
+	user->usable = single_value(v) && ldap_values_nt_hash(v[0]->bv_val, v[0]->bv_len, user->key.key) == 0;
 	if (!user->usable) OPENSSL_cleanse(user->key.key, sizeof(user->key.key));
 	free_secret_values(v);
 	user->key.kind = MIPKEY_KEY_NT_HASH;
@@ -1021,14 +1021,14 @@ static void mirror_convert(void *ctx, LDAP *ld, LDAPMessage *entry, ldap_mirror_
 		v = ldap_get_values_len(ld, entry, inst->acct_flags_attribute);
 		if (v && v[0]) {
 			user->key.account_state = acct_flags_state(v[0]);
-			user->no_expiry = ldap_value_acct_flag(v[0]->bv_val, v[0]->bv_len, "X") != 0;
+			user->no_expiry = ldap_values_acct_flag(v[0]->bv_val, v[0]->bv_len, "X") != 0;
 		}
 		if (v) ldap_value_free_len(v);
 	}
 	if (is_set(inst->pwd_must_change_attribute)) {
 		v = ldap_get_values_len(ld, entry, inst->pwd_must_change_attribute);
 		sv = single_value(v);
-		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0) {
+		if (sv && ldap_values_time(sv->bv_val, sv->bv_len, &t) == 0) {
 			user->has_must_change = true;
 			user->must_change = t;
 		}
@@ -1037,7 +1037,7 @@ static void mirror_convert(void *ctx, LDAP *ld, LDAPMessage *entry, ldap_mirror_
 	if (is_set(inst->pwd_last_set_attribute)) {
 		v = ldap_get_values_len(ld, entry, inst->pwd_last_set_attribute);
 		sv = single_value(v);
-		if (sv && ldap_value_time(sv->bv_val, sv->bv_len, &t) == 0 && t == 0) user->last_set_zero = true;
+		if (sv && ldap_values_time(sv->bv_val, sv->bv_len, &t) == 0 && t == 0) user->last_set_zero = true;
 		if (v) ldap_value_free_len(v);
 	}
 	if (inst->fetch_aaa_sa) get_aaa_sa(inst, NULL, ld, entry, &user->key.aaa_sa);

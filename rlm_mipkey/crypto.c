@@ -37,13 +37,21 @@ static char const	*crypto_init_err = "MS-CHAPv2 crypto not initialised";
 static OSSL_LIB_CTX	*libctx;
 static OSSL_PROVIDER	*prov_legacy;
 static OSSL_PROVIDER	*prov_default;
-static EVP_MD		*mds[MIPKEY_MD_COUNT];
+static EVP_MD		*mds[CRYPTO_MD_COUNT];
 static EVP_MAC		*mac_hmac;
 static EVP_CIPHER	*cipher_des_ecb;
 static EVP_CIPHER	*cipher_rc4;
+static EVP_CIPHER	*cipher_aes_wrap[2][3];	/* [pad][128, 192, 256] */
+static EVP_CIPHER	*cipher_aes_gcm[3];
 
-static char const *const md_names[MIPKEY_MD_COUNT] = { "MD4", "MD5", "SHA1" };
-static size_t const md_sizes[MIPKEY_MD_COUNT] = { 16, 16, MIPKEY_SHA1_LEN };
+static char const *const aes_wrap_names[2][3] = {
+	{ "AES-128-WRAP", "AES-192-WRAP", "AES-256-WRAP" },
+	{ "AES-128-WRAP-PAD", "AES-192-WRAP-PAD", "AES-256-WRAP-PAD" }
+};
+static char const *const aes_gcm_names[3] = { "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" };
+
+static char const *const md_names[CRYPTO_MD_COUNT] = { "MD4", "MD5", "SHA1" };
+static size_t const md_sizes[CRYPTO_MD_COUNT] = { 16, 16, CRYPTO_SHA1_LEN };
 
 /* A constant key the MAC context is re-keyed with, so no secret stays in it. */
 static uint8_t const wipe_key[8];
@@ -54,8 +62,9 @@ static uint8_t const wipe_key[8];
  *	comes first; the list lets the latter find them all.
  */
 typedef struct thread_state {
-	EVP_MD_CTX		*md[MIPKEY_MD_COUNT];
+	EVP_MD_CTX		*md[CRYPTO_MD_COUNT];
 	EVP_MAC_CTX		*hmac;
+	EVP_MAC_CTX		*hmac_sha256;
 	EVP_CIPHER_CTX		*des;
 	struct thread_state	*prev, *next;
 } thread_state_t;
@@ -69,8 +78,9 @@ static void state_free(thread_state_t *ts)
 {
 	int i;
 
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) EVP_MD_CTX_free(ts->md[i]);	/* also cleanses */
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) EVP_MD_CTX_free(ts->md[i]);	/* also cleanses */
 	EVP_MAC_CTX_free(ts->hmac);
+	EVP_MAC_CTX_free(ts->hmac_sha256);
 	EVP_CIPHER_CTX_free(ts->des);
 	free(ts);
 }
@@ -96,7 +106,7 @@ static thread_state_t *thread_state(void)
 {
 	thread_state_t	*ts = pthread_getspecific(state_key);
 	OSSL_PARAM	params[2];
-	char		sha1[] = "SHA1";
+	char		sha1[] = "SHA1", sha256[] = "SHA256";
 	int		i;
 
 	if (ts) return ts;
@@ -104,7 +114,7 @@ static thread_state_t *thread_state(void)
 	ts = calloc(1, sizeof(*ts));
 	if (!ts) return NULL;
 	/* Initialised once here, so that a request only re-initialises (no provider context set-up). */
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) {
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) {
 		ts->md[i] = EVP_MD_CTX_new();
 		if (!ts->md[i] || !EVP_DigestInit_ex2(ts->md[i], mds[i], NULL)) goto fail;
 	}
@@ -112,7 +122,10 @@ static thread_state_t *thread_state(void)
 	params[1] = OSSL_PARAM_construct_end();
 	ts->hmac = EVP_MAC_CTX_new(mac_hmac);
 	if (!ts->hmac || !EVP_MAC_init(ts->hmac, wipe_key, sizeof(wipe_key), params)) goto fail;
-	ts->des = EVP_CIPHER_CTX_new();		/* DES is set up by each use: see mipkey_des_encrypt() */
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, sha256, 0);
+	ts->hmac_sha256 = EVP_MAC_CTX_new(mac_hmac);
+	if (!ts->hmac_sha256 || !EVP_MAC_init(ts->hmac_sha256, wipe_key, sizeof(wipe_key), params)) goto fail;
+	ts->des = EVP_CIPHER_CTX_new();		/* DES is set up by each use: see crypto_des_encrypt() */
 	if (!ts->des) goto fail;
 
 	if (pthread_setspecific(state_key, ts) != 0) goto fail;
@@ -131,7 +144,7 @@ fail:
 static void crypto_release(void)
 {
 	thread_state_t	*ts, *next;
-	int		i;
+	int		i, j;
 
 	/* After the key is gone no destructor runs: free what is left, every thread's. */
 	if (state_key_made) {
@@ -146,13 +159,21 @@ static void crypto_release(void)
 	states = NULL;
 	pthread_mutex_unlock(&states_mutex);
 
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 2; j++) {
+			EVP_CIPHER_free(cipher_aes_wrap[j][i]);
+			cipher_aes_wrap[j][i] = NULL;
+		}
+		EVP_CIPHER_free(cipher_aes_gcm[i]);
+		cipher_aes_gcm[i] = NULL;
+	}
 	EVP_CIPHER_free(cipher_rc4);
 	cipher_rc4 = NULL;
 	EVP_CIPHER_free(cipher_des_ecb);
 	cipher_des_ecb = NULL;
 	EVP_MAC_free(mac_hmac);
 	mac_hmac = NULL;
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) {
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) {
 		EVP_MD_free(mds[i]);
 		mds[i] = NULL;
 	}
@@ -166,12 +187,12 @@ static void crypto_release(void)
 
 static void crypto_init_once(void)
 {
-	static char const *const md_errors[MIPKEY_MD_COUNT] = {
+	static char const *const md_errors[CRYPTO_MD_COUNT] = {
 		"OpenSSL MD4 digest unavailable (legacy provider loaded but MD4 fetch failed)",
 		"OpenSSL MD5 digest unavailable",
 		"OpenSSL SHA1 digest unavailable"
 	};
-	int i;
+	int i, j;
 
 	libctx = OSSL_LIB_CTX_new();
 	if (!libctx) {
@@ -185,10 +206,10 @@ static void crypto_init_once(void)
 	}
 	prov_default = OSSL_PROVIDER_load(libctx, "default");
 	if (!prov_default) {
-		crypto_init_err = "OpenSSL default provider (needed for MD5/SHA1/HMAC) could not be loaded";
+		crypto_init_err = "OpenSSL default provider (needed for MD5/SHA1/HMAC/AES) could not be loaded";
 		goto fail;
 	}
-	for (i = 0; i < MIPKEY_MD_COUNT; i++) {
+	for (i = 0; i < CRYPTO_MD_COUNT; i++) {
 		mds[i] = EVP_MD_fetch(libctx, md_names[i], NULL);
 		if (!mds[i]) {
 			crypto_init_err = md_errors[i];
@@ -210,6 +231,22 @@ static void crypto_init_once(void)
 	if (!cipher_rc4) {
 		crypto_init_err = "OpenSSL RC4 cipher unavailable (legacy provider loaded but RC4 fetch failed)";
 		goto fail;
+	}
+	/* Key distribution centre mode (kdc.c) */
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 2; j++) {
+			cipher_aes_wrap[j][i] = EVP_CIPHER_fetch(libctx, aes_wrap_names[j][i], NULL);
+			if (!cipher_aes_wrap[j][i]) {
+				crypto_init_err = j ? "OpenSSL AES key wrap with padding (RFC 5649) unavailable"
+						    : "OpenSSL AES key wrap (RFC 3394) unavailable";
+				goto fail;
+			}
+		}
+		cipher_aes_gcm[i] = EVP_CIPHER_fetch(libctx, aes_gcm_names[i], NULL);
+		if (!cipher_aes_gcm[i]) {
+			crypto_init_err = "OpenSSL AES-GCM cipher unavailable";
+			goto fail;
+		}
 	}
 	if (pthread_key_create(&state_key, state_destructor) != 0) {
 		crypto_init_err = "pthread_key_create failed";
@@ -250,20 +287,20 @@ void mschapv2_crypto_free(void)
 	crypto_release();
 }
 
-int mipkey_crypto_ok(void)
+int crypto_ok(void)
 {
 	return atomic_load_explicit(&crypto_ready, memory_order_acquire);
 }
 
-int mipkey_digest(mipkey_md_t md, mipkey_piece_t const *p, size_t n, uint8_t *out)
+int crypto_digest(crypto_md_t md, crypto_piece_t const *p, size_t n, uint8_t *out)
 {
 	thread_state_t	*ts;
 	EVP_MD_CTX	*ctx;
 	size_t		i;
 	int		ret = -1;
 
-	if (md < 0 || md >= MIPKEY_MD_COUNT) return -1;
-	if (!mipkey_crypto_ok() || !(ts = thread_state())) goto done;
+	if (md < 0 || md >= CRYPTO_MD_COUNT) return -1;
+	if (!crypto_ok() || !(ts = thread_state())) goto done;
 	ctx = ts->md[md];
 
 	for (i = 0; i < n; i++) {
@@ -283,25 +320,25 @@ done:
 	return ret;
 }
 
-int mipkey_hmac_sha1(uint8_t const *key, size_t key_len, mipkey_piece_t const *p, size_t pieces,
+int crypto_hmac_sha1(uint8_t const *key, size_t key_len, crypto_piece_t const *p, size_t pieces,
 		     size_t messages, uint8_t *out)
 {
 	thread_state_t	*ts;
 	size_t		i, m, outlen = 0;
 	int		ret = -1;
 
-	if (!key || !key_len || !mipkey_crypto_ok() || !(ts = thread_state())) goto done;
+	if (!key || !key_len || !crypto_ok() || !(ts = thread_state())) goto done;
 
 	for (m = 0; m < messages; m++) {
 		/* The key's inner and outer states are made once; NULL re-uses them. */
 		if (!EVP_MAC_init(ts->hmac, m ? NULL : key, m ? 0 : key_len, NULL)) goto rekey;
 		for (i = 0; i < pieces; i++) {
-			mipkey_piece_t const *q = &p[m * pieces + i];
+			crypto_piece_t const *q = &p[m * pieces + i];
 
 			if (q->len && !EVP_MAC_update(ts->hmac, q->data, q->len)) goto rekey;
 		}
-		if (!EVP_MAC_final(ts->hmac, out + m * MIPKEY_SHA1_LEN, &outlen, MIPKEY_SHA1_LEN) ||
-		    outlen != MIPKEY_SHA1_LEN) goto rekey;
+		if (!EVP_MAC_final(ts->hmac, out + m * CRYPTO_SHA1_LEN, &outlen, CRYPTO_SHA1_LEN) ||
+		    outlen != CRYPTO_SHA1_LEN) goto rekey;
 	}
 	ret = 0;
 
@@ -309,8 +346,99 @@ rekey:
 	/* The context would otherwise keep the key's inner and outer states. */
 	if (!EVP_MAC_init(ts->hmac, wipe_key, sizeof(wipe_key), NULL)) ret = -1;
 done:
-	if (ret < 0) OPENSSL_cleanse(out, MIPKEY_SHA1_LEN * messages);
+	if (ret < 0) OPENSSL_cleanse(out, CRYPTO_SHA1_LEN * messages);
 	return ret;
+}
+
+int crypto_hmac_sha256(uint8_t const *key, size_t key_len, crypto_piece_t const *p, size_t n,
+		       uint8_t out[CRYPTO_SHA256_LEN])
+{
+	thread_state_t	*ts;
+	size_t		i, outlen = 0;
+	int		ret = -1;
+
+	if (!out) return -1;
+	/* An empty key would mean "the previous key" to EVP_MAC_init(): refused. */
+	if (!key || !key_len || (n && !p) || mschapv2_crypto_init(NULL) < 0 || !(ts = thread_state())) goto done;
+
+	if (!EVP_MAC_init(ts->hmac_sha256, key, key_len, NULL)) goto rekey;
+	for (i = 0; i < n; i++) {
+		if (p[i].len && !EVP_MAC_update(ts->hmac_sha256, p[i].data, p[i].len)) goto rekey;
+	}
+	if (!EVP_MAC_final(ts->hmac_sha256, out, &outlen, CRYPTO_SHA256_LEN) || outlen != CRYPTO_SHA256_LEN) goto rekey;
+	ret = 0;
+
+rekey:
+	/* As crypto_hmac_sha1(): no key state stays in the context. */
+	if (!EVP_MAC_init(ts->hmac_sha256, wipe_key, sizeof(wipe_key), NULL)) ret = -1;
+done:
+	if (ret < 0) OPENSSL_cleanse(out, CRYPTO_SHA256_LEN);
+	return ret;
+}
+
+/* Index of an AES key length in the cipher tables, or -1. */
+static int aes_index(size_t key_len)
+{
+	switch (key_len) {
+	case 16: return 0;
+	case 24: return 1;
+	case 32: return 2;
+	default: return -1;
+	}
+}
+
+ssize_t crypto_aes_wrap(int enc, bool pad, uint8_t const *kek, size_t kek_len, uint8_t const *in, size_t in_len,
+			uint8_t *out)
+{
+	EVP_CIPHER_CTX	*ctx;
+	int		i = aes_index(kek_len), len = 0, fin = 0;
+	ssize_t		rc = -1;
+
+	if (i < 0 || in_len == 0 || in_len > INT_MAX - 16 || mschapv2_crypto_init(NULL) < 0) return -1;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx) return -1;
+	/* OpenSSL refuses the wrap modes in EVP_Cipher* unless the caller says it knows. */
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	if (EVP_CipherInit_ex2(ctx, cipher_aes_wrap[pad ? 1 : 0][i], kek, NULL, enc, NULL) == 1 &&
+	    EVP_CipherUpdate(ctx, out, &len, in, (int) in_len) == 1 && len > 0 &&
+	    EVP_CipherFinal_ex(ctx, out + len, &fin) == 1) {
+		rc = len + fin;
+	} else {
+		OPENSSL_cleanse(out, in_len + 16);
+	}
+	EVP_CIPHER_CTX_free(ctx);	/* also cleanses the key schedule */
+	return rc;
+}
+
+int crypto_aes_gcm(int enc, uint8_t const *key, size_t key_len, uint8_t const *nonce, size_t nonce_len,
+		   uint8_t const *aad, size_t aad_len, uint8_t const *in, size_t in_len, uint8_t *out,
+		   uint8_t *tag, size_t tag_len)
+{
+	EVP_CIPHER_CTX	*ctx;
+	int		i = aes_index(key_len), len = 0, fin = 0, rc = -1;
+
+	if (i < 0 || !nonce_len || nonce_len > INT_MAX || aad_len > INT_MAX || in_len > INT_MAX ||
+	    !tag_len || tag_len > 16 || mschapv2_crypto_init(NULL) < 0) return -1;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx) return -1;
+	if (EVP_CipherInit_ex2(ctx, cipher_aes_gcm[i], NULL, NULL, enc, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int) nonce_len, NULL) != 1 ||
+	    EVP_CipherInit_ex2(ctx, NULL, key, nonce, enc, NULL) != 1 ||
+	    EVP_CipherUpdate(ctx, NULL, &len, aad, (int) aad_len) != 1 ||
+	    EVP_CipherUpdate(ctx, out, &len, in, (int) in_len) != 1) goto done;
+	if (enc) {
+		if (EVP_CipherFinal_ex(ctx, out + len, &fin) == 1 &&
+		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, (int) tag_len, tag) == 1) rc = 1;
+		goto done;
+	}
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, (int) tag_len, tag) != 1) goto done;
+	/* The tag is compared inside OpenSSL in constant time (CRYPTO_memcmp). */
+	rc = EVP_CipherFinal_ex(ctx, out + len, &fin) == 1 ? 1 : 0;
+	if (!rc) OPENSSL_cleanse(out, in_len);
+
+done:
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
 }
 
 /*
@@ -340,14 +468,14 @@ static void des_key_expand(uint8_t const in[7], uint8_t out[8])
 	}
 }
 
-int mipkey_des_encrypt(uint8_t const *clear, size_t clear_step, uint8_t const *key7, size_t n, uint8_t *cypher)
+int crypto_des_encrypt(uint8_t const *clear, size_t clear_step, uint8_t const *key7, size_t n, uint8_t *cypher)
 {
 	thread_state_t	*ts;
 	uint8_t		k[8];
 	size_t		i;
 	int		outl = 0, ret = -1;
 
-	if (!mipkey_crypto_ok() || !(ts = thread_state())) goto done;
+	if (!crypto_ok() || !(ts = thread_state())) goto done;
 
 	/* The first key sets the cipher up (padding off: exactly one block per update). */
 	for (i = 0; i < n; i++) {
@@ -370,13 +498,13 @@ done:
 	return ret;
 }
 
-int mipkey_rc4(uint8_t const *clear, size_t len, uint8_t const key[16], uint8_t *cypher)
+int crypto_rc4(uint8_t const *clear, size_t len, uint8_t const key[16], uint8_t *cypher)
 {
 	EVP_CIPHER_CTX	*ctx = NULL;
 	int		outl = 0, finl = 0;
 	int		ret = -1;
 
-	if (len > INT_MAX || !mipkey_crypto_ok()) goto done;
+	if (len > INT_MAX || !crypto_ok()) goto done;
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx) goto done;
 
@@ -393,9 +521,9 @@ done:
 	return ret;
 }
 
-int mipkey_random(uint8_t *out, size_t len)
+int crypto_random(uint8_t *out, size_t len)
 {
-	if (!mipkey_crypto_ok() || len > INT_MAX) return -1;
+	if (!crypto_ok() || len > INT_MAX) return -1;
 	if (RAND_bytes_ex(libctx, out, len, 0) != 1) {
 		OPENSSL_cleanse(out, len);
 		return -1;

@@ -187,7 +187,7 @@ static int root_key(eap_keys_inst_t const *inst, REQUEST *request, uint8_t *root
 	vp = fr_pair_find_by_num(request->reply->vps, inst->root == EAP_KEYS_ROOT_EMSK ? PW_EAP_EMSK : PW_EAP_MSK, 0,
 				 TAG_ANY);
 	if (vp) {
-		if (vp->vp_length < EAP_MIP_ROOT_MIN_LEN || vp->vp_length > EAP_MIP_ROOT_MAX_LEN) {
+		if (vp->vp_length < EAP_MOBILITY_KEYS_ROOT_MIN_LEN || vp->vp_length > EAP_MOBILITY_KEYS_ROOT_MAX_LEN) {
 			*why = "the EAP method's key is not 64 to 256 octets";
 			return -1;
 		}
@@ -295,7 +295,7 @@ static VALUE_PAIR *authenticated_nai(REQUEST *request, unsigned int eap_type)
 static int compute(mobileip_inst_t const *mip, eap_key_request_t const *kr, uint8_t const *root, size_t root_len,
 		   VALUE_PAIR const *nai, mobileip_result_t *r, uint8_t *fa_ha_key)
 {
-	uint8_t		rk[EAP_MIP_RK_LEN], fa_rk[EAP_MIP_FA_RK_LEN];
+	uint8_t		rk[EAP_MOBILITY_KEYS_RK_LEN], fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN];
 	ssize_t		len;
 	int		ret = -1;
 
@@ -310,11 +310,11 @@ static int compute(mobileip_inst_t const *mip, eap_key_request_t const *kr, uint
 	r->has_home_agent = kr->mn_ha;
 	memcpy(r->home_agent, kr->home_agent, 4);
 
-	if (eap_mip_rk(root, root_len, rk) < 0) goto done;
+	if (eap_mobility_keys_rk(root, root_len, rk) < 0) goto done;
 	if (r->mn_ha) {
 		if (rfc3957_nonce(r->mn_ha_nonce, sizeof(r->mn_ha_nonce)) < 0 ||
-		    eap_mip_mn_ha_key(rk, kr->home_agent, kr->mn_ha_spi, r->mn_ha_nonce, sizeof(r->mn_ha_nonce),
-				      (uint8_t const *) nai->vp_strvalue, nai->vp_length, r->mn_ha_key) < 0) goto done;
+		    eap_mobility_keys_mn_ha_key(rk, kr->home_agent, kr->mn_ha_spi, r->mn_ha_nonce, sizeof(r->mn_ha_nonce),
+						(uint8_t const *) nai->vp_strvalue, nai->vp_length, r->mn_ha_key) < 0) goto done;
 		len = rfc3957_mn_ha_keygen_reply(r->mn_ha_keygen_reply, sizeof(r->mn_ha_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_ha_spi, r->algorithm, r->replay_method,
 						 r->mn_ha_nonce, sizeof(r->mn_ha_nonce));
@@ -322,9 +322,9 @@ static int compute(mobileip_inst_t const *mip, eap_key_request_t const *kr, uint
 		r->mn_ha_keygen_reply_len = (size_t) len;
 	}
 	if (r->mn_fa) {
-		if (eap_mip_fa_rk(rk, fa_rk) < 0 || rfc3957_nonce(r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
-		    eap_mip_mn_fa_key(fa_rk, kr->foreign_agent, kr->mn_fa_spi, r->mn_fa_nonce, sizeof(r->mn_fa_nonce),
-				      (uint8_t const *) nai->vp_strvalue, nai->vp_length, r->mn_fa_key) < 0) goto done;
+		if (eap_mobility_keys_fa_rk(rk, fa_rk) < 0 || rfc3957_nonce(r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
+		    eap_mobility_keys_mn_fa_key(fa_rk, kr->foreign_agent, kr->mn_fa_spi, r->mn_fa_nonce, sizeof(r->mn_fa_nonce),
+						(uint8_t const *) nai->vp_strvalue, nai->vp_length, r->mn_fa_key) < 0) goto done;
 		len = rfc3957_mn_fa_keygen_reply(r->mn_fa_keygen_reply, sizeof(r->mn_fa_keygen_reply), r->lifetime,
 						 r->aaa_spi, r->mn_fa_spi, r->algorithm, r->mn_fa_nonce,
 						 sizeof(r->mn_fa_nonce));
@@ -332,7 +332,7 @@ static int compute(mobileip_inst_t const *mip, eap_key_request_t const *kr, uint
 		r->mn_fa_keygen_reply_len = (size_t) len;
 	}
 	/* Random, not from the EAP keys: the mobile node must not be able to derive the FA-HA key. */
-	if (kr->fa_ha && rfc3957_nonce(fa_ha_key, EAP_MIP_KEY_LEN) < 0) goto done;
+	if (kr->fa_ha && rfc3957_nonce(fa_ha_key, EAP_MOBILITY_KEYS_KEY_LEN) < 0) goto done;
 	ret = 0;
 
 done:
@@ -351,15 +351,15 @@ static int reply_attrs(REQUEST *request, mobileip_profile_t const *profile, eap_
 		RWARN("Profile %s carries no Mobile IP keys: none sent", profile->name);
 	}
 	if (profile->sends_keygen_replies &&
-	    ((r->mn_ha && mobileip_add_octets(request, vps, "Mipkey-MN-HA-KeyGen-Reply", r->mn_ha_keygen_reply,
+	    ((r->mn_ha && profile_add_octets(request, vps, "Mipkey-MN-HA-KeyGen-Reply", r->mn_ha_keygen_reply,
 					      r->mn_ha_keygen_reply_len) < 0) ||
-	     (r->mn_fa && mobileip_add_octets(request, vps, "Mipkey-MN-FA-KeyGen-Reply", r->mn_fa_keygen_reply,
+	     (r->mn_fa && profile_add_octets(request, vps, "Mipkey-MN-FA-KeyGen-Reply", r->mn_fa_keygen_reply,
 					      r->mn_fa_keygen_reply_len) < 0))) return -1;
 	if (kr->fa_ha &&
-	    (mobileip_add_octets(request, vps, "Mipkey-FA-HA-Key", fa_ha_key, EAP_MIP_KEY_LEN) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-FA-HA-SPI", kr->fa_ha_spi) < 0)) return -1;
-	if (mobileip_add_string(request, vps, "Mipkey-MN-NAI", nai->vp_strvalue, nai->vp_length) < 0 ||
-	    mobileip_add_integer(request, vps, "Mipkey-EAP-Root-Key", inst->root == EAP_KEYS_ROOT_EMSK ? 2 : 1) < 0) {
+	    (profile_add_octets(request, vps, "Mipkey-FA-HA-Key", fa_ha_key, EAP_MOBILITY_KEYS_KEY_LEN) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-FA-HA-SPI", kr->fa_ha_spi) < 0)) return -1;
+	if (profile_add_string(request, vps, "Mipkey-MN-NAI", nai->vp_strvalue, nai->vp_length) < 0 ||
+	    profile_add_integer(request, vps, "Mipkey-EAP-Root-Key", inst->root == EAP_KEYS_ROOT_EMSK ? 2 : 1) < 0) {
 		return -1;
 	}
 	return 0;
@@ -372,7 +372,7 @@ rlm_rcode_t eap_keys_post_auth(eap_keys_inst_t const *inst, mobileip_inst_t cons
 	eap_key_request_t	kr;
 	mobileip_result_t	r;
 	mobileip_profile_t const *profile;
-	uint8_t			root[EAP_MIP_ROOT_MAX_LEN], fa_ha_key[EAP_MIP_KEY_LEN];
+	uint8_t			root[EAP_MOBILITY_KEYS_ROOT_MAX_LEN], fa_ha_key[EAP_MOBILITY_KEYS_KEY_LEN];
 	size_t			root_len = 0;
 	char const		*why = NULL;
 	rlm_rcode_t		rcode;
@@ -405,9 +405,9 @@ rlm_rcode_t eap_keys_post_auth(eap_keys_inst_t const *inst, mobileip_inst_t cons
 		rcode = RLM_MODULE_REJECT;
 		goto done;
 	}
-	if (nai->vp_length == 0 || nai->vp_length > EAP_MIP_NAI_MAX_LEN) {
+	if (nai->vp_length == 0 || nai->vp_length > EAP_MOBILITY_KEYS_NAI_MAX_LEN) {
 		rcode = refuse(request, RLM_MODULE_INVALID, "the authenticated identity is %zu octets (1 to %d)",
-			       nai->vp_length, EAP_MIP_NAI_MAX_LEN);
+			       nai->vp_length, EAP_MOBILITY_KEYS_NAI_MAX_LEN);
 		goto done;
 	}
 	profile = mobileip_client_profile(mip, request);

@@ -6,67 +6,32 @@
  * NAI, every input here is a (pointer, length) piece whose bytes are hashed, and each step
  * has a test vector computed by separate code (tests/unit/test_eap_keys.c).
  */
+#include "crypto.h"
 #include "eap_mobility_keys.h"
 #include "wire.h"
 
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 /* Labels of the steps below the MIP4-RK, each followed by one 0x00 octet. */
 static uint8_t const label_mn_ha[] = "MN-HA";
 static uint8_t const label_fa_rk[] = "FA-RK";
 static uint8_t const label_mn_fa[] = "MN-FA";
 
-int eap_mip_hmac_sha256(uint8_t const *key, size_t key_len, eap_mip_piece_t const *pieces, size_t n,
-			uint8_t out[EAP_MIP_SHA256_LEN])
+int eap_mobility_keys_kdf(uint8_t const *key, size_t key_len, char const *label, uint8_t *out, size_t out_len)
 {
-	EVP_MAC		*mac = NULL;
-	EVP_MAC_CTX	*ctx = NULL;
-	OSSL_PARAM	params[2];
-	char		digest[] = "SHA256";
-	size_t		i, outlen = 0;
-	int		ret = -1;
-
-	if (!out) return -1;
-	if (!key || !key_len || (n && !pieces)) goto done;
-
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!mac) goto done;
-	ctx = EVP_MAC_CTX_new(mac);
-	if (!ctx) goto done;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_init(ctx, key, key_len, params)) goto done;
-	for (i = 0; i < n; i++) {
-		if (pieces[i].len && !EVP_MAC_update(ctx, pieces[i].data, pieces[i].len)) goto done;
-	}
-	if (!EVP_MAC_final(ctx, out, &outlen, EAP_MIP_SHA256_LEN) || outlen != EAP_MIP_SHA256_LEN) goto done;
-	ret = 0;
-
-done:
-	EVP_MAC_CTX_free(ctx);		/* the HMAC provider cleanses its key state */
-	EVP_MAC_free(mac);
-	if (ret < 0) OPENSSL_cleanse(out, EAP_MIP_SHA256_LEN);
-	return ret;
-}
-
-int eap_mip_kdf(uint8_t const *key, size_t key_len, char const *label, uint8_t *out, size_t out_len)
-{
-	uint8_t		t[EAP_MIP_SHA256_LEN], length[2], counter, zero = 0;
+	uint8_t		t[CRYPTO_SHA256_LEN], length[2], counter, zero = 0;
 	size_t		done = 0, take;
 	int		ret = -1;
 
 	if (!out) return -1;
-	if (!key || !key_len || !label || !out_len || out_len > 255 * EAP_MIP_SHA256_LEN) goto fail;
+	if (!key || !key_len || !label || !out_len || out_len > 255 * CRYPTO_SHA256_LEN) goto fail;
 	put16(length, (uint16_t) out_len);
 
 	for (counter = 1; done < out_len; counter++) {
 		/* T1 = prf(K, S | 0x01); Tn = prf(K, T(n-1) | S | n); S = label | 0x00 | length */
-		eap_mip_piece_t pieces[] = {
+		crypto_piece_t pieces[] = {
 			{ t, counter == 1 ? 0 : sizeof(t) },
 			{ (uint8_t const *) label, strlen(label) },
 			{ &zero, 1 },
@@ -74,7 +39,7 @@ int eap_mip_kdf(uint8_t const *key, size_t key_len, char const *label, uint8_t *
 			{ &counter, 1 },
 		};
 
-		if (eap_mip_hmac_sha256(key, key_len, pieces, sizeof(pieces) / sizeof(pieces[0]), t) < 0) goto fail;
+		if (crypto_hmac_sha256(key, key_len, pieces, sizeof(pieces) / sizeof(pieces[0]), t) < 0) goto fail;
 		take = out_len - done < sizeof(t) ? out_len - done : sizeof(t);
 		memcpy(out + done, t, take);
 		done += take;
@@ -83,34 +48,34 @@ int eap_mip_kdf(uint8_t const *key, size_t key_len, char const *label, uint8_t *
 
 fail:
 	OPENSSL_cleanse(t, sizeof(t));
-	if (ret < 0 && out && out_len && out_len <= 255 * EAP_MIP_SHA256_LEN) OPENSSL_cleanse(out, out_len);
+	if (ret < 0 && out && out_len && out_len <= 255 * CRYPTO_SHA256_LEN) OPENSSL_cleanse(out, out_len);
 	return ret;
 }
 
-int eap_mip_rk(uint8_t const *root, size_t root_len, uint8_t rk[EAP_MIP_RK_LEN])
+int eap_mobility_keys_rk(uint8_t const *root, size_t root_len, uint8_t rk[EAP_MOBILITY_KEYS_RK_LEN])
 {
 	if (!rk) return -1;
-	if (!root || root_len < EAP_MIP_ROOT_MIN_LEN || root_len > EAP_MIP_ROOT_MAX_LEN) {
-		OPENSSL_cleanse(rk, EAP_MIP_RK_LEN);
+	if (!root || root_len < EAP_MOBILITY_KEYS_ROOT_MIN_LEN || root_len > EAP_MOBILITY_KEYS_ROOT_MAX_LEN) {
+		OPENSSL_cleanse(rk, EAP_MOBILITY_KEYS_RK_LEN);
 		return -1;
 	}
-	return eap_mip_kdf(root, root_len, EAP_MIP_RK_LABEL, rk, EAP_MIP_RK_LEN);
+	return eap_mobility_keys_kdf(root, root_len, EAP_MOBILITY_KEYS_RK_LABEL, rk, EAP_MOBILITY_KEYS_RK_LEN);
 }
 
 /* label | 0x00 | agent address | SPI | nonce | NAI, truncated to 20 octets. */
 static int agent_key(uint8_t const *parent, size_t parent_len, uint8_t const *label, size_t label_len,
 		     uint8_t const addr[4], uint32_t spi, uint8_t const *nonce, size_t nonce_len,
-		     uint8_t const *nai, size_t nai_len, uint8_t key[EAP_MIP_KEY_LEN])
+		     uint8_t const *nai, size_t nai_len, uint8_t key[EAP_MOBILITY_KEYS_KEY_LEN])
 {
-	uint8_t		spi_be[4], full[EAP_MIP_SHA256_LEN];
+	uint8_t		spi_be[4], full[CRYPTO_SHA256_LEN];
 	int		ret = -1;
 
 	if (!key) return -1;
-	if (!parent || !addr || !nonce || nonce_len < EAP_MIP_NONCE_MIN_LEN || nonce_len > EAP_MIP_NONCE_MAX_LEN ||
-	    !nai || !nai_len || nai_len > EAP_MIP_NAI_MAX_LEN) goto done;
+	if (!parent || !addr || !nonce || nonce_len < EAP_MOBILITY_KEYS_NONCE_MIN_LEN || nonce_len > EAP_MOBILITY_KEYS_NONCE_MAX_LEN ||
+	    !nai || !nai_len || nai_len > EAP_MOBILITY_KEYS_NAI_MAX_LEN) goto done;
 	put32(spi_be, spi);
 	{
-		eap_mip_piece_t pieces[] = {
+		crypto_piece_t pieces[] = {
 			{ label, label_len + 1 },	/* with its terminating 0x00 */
 			{ addr, 4 },
 			{ spi_be, sizeof(spi_be) },
@@ -118,41 +83,41 @@ static int agent_key(uint8_t const *parent, size_t parent_len, uint8_t const *la
 			{ nai, nai_len },
 		};
 
-		if (eap_mip_hmac_sha256(parent, parent_len, pieces, sizeof(pieces) / sizeof(pieces[0]), full) < 0) goto done;
+		if (crypto_hmac_sha256(parent, parent_len, pieces, sizeof(pieces) / sizeof(pieces[0]), full) < 0) goto done;
 	}
-	memcpy(key, full, EAP_MIP_KEY_LEN);
+	memcpy(key, full, EAP_MOBILITY_KEYS_KEY_LEN);
 	ret = 0;
 
 done:
 	OPENSSL_cleanse(full, sizeof(full));
-	if (ret < 0) OPENSSL_cleanse(key, EAP_MIP_KEY_LEN);
+	if (ret < 0) OPENSSL_cleanse(key, EAP_MOBILITY_KEYS_KEY_LEN);
 	return ret;
 }
 
-int eap_mip_mn_ha_key(uint8_t const rk[EAP_MIP_RK_LEN], uint8_t const ha[4], uint32_t spi,
-		      uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
-		      uint8_t key[EAP_MIP_KEY_LEN])
+int eap_mobility_keys_mn_ha_key(uint8_t const rk[EAP_MOBILITY_KEYS_RK_LEN], uint8_t const ha[4], uint32_t spi,
+				uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
+				uint8_t key[EAP_MOBILITY_KEYS_KEY_LEN])
 {
-	return agent_key(rk, EAP_MIP_RK_LEN, label_mn_ha, sizeof(label_mn_ha) - 1, ha, spi, nonce, nonce_len,
+	return agent_key(rk, EAP_MOBILITY_KEYS_RK_LEN, label_mn_ha, sizeof(label_mn_ha) - 1, ha, spi, nonce, nonce_len,
 			 nai, nai_len, key);
 }
 
-int eap_mip_fa_rk(uint8_t const rk[EAP_MIP_RK_LEN], uint8_t fa_rk[EAP_MIP_FA_RK_LEN])
+int eap_mobility_keys_fa_rk(uint8_t const rk[EAP_MOBILITY_KEYS_RK_LEN], uint8_t fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN])
 {
-	eap_mip_piece_t piece = { label_fa_rk, sizeof(label_fa_rk) };	/* with its 0x00 */
+	crypto_piece_t piece = { label_fa_rk, sizeof(label_fa_rk) };	/* with its 0x00 */
 
 	if (!fa_rk) return -1;
 	if (!rk) {
-		OPENSSL_cleanse(fa_rk, EAP_MIP_FA_RK_LEN);
+		OPENSSL_cleanse(fa_rk, EAP_MOBILITY_KEYS_FA_RK_LEN);
 		return -1;
 	}
-	return eap_mip_hmac_sha256(rk, EAP_MIP_RK_LEN, &piece, 1, fa_rk);
+	return crypto_hmac_sha256(rk, EAP_MOBILITY_KEYS_RK_LEN, &piece, 1, fa_rk);
 }
 
-int eap_mip_mn_fa_key(uint8_t const fa_rk[EAP_MIP_FA_RK_LEN], uint8_t const fa[4], uint32_t spi,
-		      uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
-		      uint8_t key[EAP_MIP_KEY_LEN])
+int eap_mobility_keys_mn_fa_key(uint8_t const fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN], uint8_t const fa[4], uint32_t spi,
+				uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
+				uint8_t key[EAP_MOBILITY_KEYS_KEY_LEN])
 {
-	return agent_key(fa_rk, EAP_MIP_FA_RK_LEN, label_mn_fa, sizeof(label_mn_fa) - 1, fa, spi, nonce, nonce_len,
+	return agent_key(fa_rk, EAP_MOBILITY_KEYS_FA_RK_LEN, label_mn_fa, sizeof(label_mn_fa) - 1, fa, spi, nonce, nonce_len,
 			 nai, nai_len, key);
 }

@@ -25,31 +25,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EAP_MIP_ROOT_MIN_LEN	64	/* RFC 3748 7.10: MSK and EMSK are at least 64 octets */
-#define EAP_MIP_ROOT_MAX_LEN	256	/* nothing exports more; a sanity bound */
-#define EAP_MIP_RK_LEN		64
-#define EAP_MIP_FA_RK_LEN	32
-#define EAP_MIP_KEY_LEN		20	/* as RFC 3957 keys: the MN-HA / MN-FA authenticators' key */
-#define EAP_MIP_NONCE_MIN_LEN	16	/* RFC 3957 4: at least 128 random bits */
-#define EAP_MIP_NONCE_MAX_LEN	64
-#define EAP_MIP_NAI_MAX_LEN	253	/* what one RADIUS attribute can carry */
-#define EAP_MIP_SHA256_LEN	32
+#define EAP_MOBILITY_KEYS_ROOT_MIN_LEN	64	/* RFC 3748 7.10: MSK and EMSK are at least 64 octets */
+#define EAP_MOBILITY_KEYS_ROOT_MAX_LEN	256	/* nothing exports more; a sanity bound */
+#define EAP_MOBILITY_KEYS_RK_LEN		64
+#define EAP_MOBILITY_KEYS_FA_RK_LEN	32
+#define EAP_MOBILITY_KEYS_KEY_LEN		20	/* as RFC 3957 keys: the MN-HA / MN-FA authenticators' key */
+#define EAP_MOBILITY_KEYS_NONCE_MIN_LEN	16	/* RFC 3957 4: at least 128 random bits */
+#define EAP_MOBILITY_KEYS_NONCE_MAX_LEN	64
+#define EAP_MOBILITY_KEYS_NAI_MAX_LEN	253	/* what one RADIUS attribute can carry */
 
 /* The RFC 5295 key label of the MIP4-RK (a private label of this project). */
-#define EAP_MIP_RK_LABEL	"mip4rk@rlm-mipkey"
-
-/** One piece of an HMAC input: the inputs are hashed piece by piece, never concatenated. */
-typedef struct {
-	uint8_t const	*data;
-	size_t		len;
-} eap_mip_piece_t;
-
-/*
- * HMAC-SHA-256 (RFC 2104, FIPS 180-4) over the pieces, in order.
- * IN key, key_len (> 0); pieces[0..n-1]. OUT out[32]. Returns 0, or -1 (wiped out).
- */
-int eap_mip_hmac_sha256(uint8_t const *key, size_t key_len, eap_mip_piece_t const *pieces, size_t n,
-			uint8_t out[EAP_MIP_SHA256_LEN]);
+#define EAP_MOBILITY_KEYS_RK_LABEL	"mip4rk@rlm-mipkey"
 
 /*
  * RFC 5295 3.1.2 KDF with the default PRF+ (HMAC-SHA-256): S = label | 0x00 | optional
@@ -57,31 +43,31 @@ int eap_mip_hmac_sha256(uint8_t const *key, size_t key_len, eap_mip_piece_t cons
  * S | n). IN key (root_len >= 1), label (NUL-terminated), out_len 1..255*32. OUT out.
  * Returns 0, or -1 (out wiped).
  */
-int eap_mip_kdf(uint8_t const *key, size_t key_len, char const *label, uint8_t *out, size_t out_len);
+int eap_mobility_keys_kdf(uint8_t const *key, size_t key_len, char const *label, uint8_t *out, size_t out_len);
 
 /*
- * MIP4-RK = KDF(root, EAP_MIP_RK_LABEL, 64). IN root: the EMSK or MSK, 64 to 256 octets.
+ * MIP4-RK = KDF(root, EAP_MOBILITY_KEYS_RK_LABEL, 64). IN root: the EMSK or MSK, 64 to 256 octets.
  * OUT rk[64]. Returns 0, or -1 (bad length, OpenSSL error; rk wiped).
  */
-int eap_mip_rk(uint8_t const *root, size_t root_len, uint8_t rk[EAP_MIP_RK_LEN]);
+int eap_mobility_keys_rk(uint8_t const *root, size_t root_len, uint8_t rk[EAP_MOBILITY_KEYS_RK_LEN]);
 
 /*
  * MN-HA key. IN rk (MIP4-RK), ha (home agent IPv4 address, network order), spi (MN-HA SPI),
  * nonce (16 to 64 octets), nai (1 to 253 octets). OUT key[20]. Returns 0, or -1 (wiped).
  */
-int eap_mip_mn_ha_key(uint8_t const rk[EAP_MIP_RK_LEN], uint8_t const ha[4], uint32_t spi,
-		      uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
-		      uint8_t key[EAP_MIP_KEY_LEN]);
+int eap_mobility_keys_mn_ha_key(uint8_t const rk[EAP_MOBILITY_KEYS_RK_LEN], uint8_t const ha[4], uint32_t spi,
+				uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
+				uint8_t key[EAP_MOBILITY_KEYS_KEY_LEN]);
 
 /* FA-RK. IN rk (MIP4-RK). OUT fa_rk[32]. Returns 0, or -1 (wiped). */
-int eap_mip_fa_rk(uint8_t const rk[EAP_MIP_RK_LEN], uint8_t fa_rk[EAP_MIP_FA_RK_LEN]);
+int eap_mobility_keys_fa_rk(uint8_t const rk[EAP_MOBILITY_KEYS_RK_LEN], uint8_t fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN]);
 
 /*
  * MN-FA key. IN fa_rk, fa (foreign agent IPv4 address, network order), spi (MN-FA SPI),
  * nonce (16 to 64 octets), nai (1 to 253 octets). OUT key[20]. Returns 0, or -1 (wiped).
  */
-int eap_mip_mn_fa_key(uint8_t const fa_rk[EAP_MIP_FA_RK_LEN], uint8_t const fa[4], uint32_t spi,
-		      uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
-		      uint8_t key[EAP_MIP_KEY_LEN]);
+int eap_mobility_keys_mn_fa_key(uint8_t const fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN], uint8_t const fa[4], uint32_t spi,
+				uint8_t const *nonce, size_t nonce_len, uint8_t const *nai, size_t nai_len,
+				uint8_t key[EAP_MOBILITY_KEYS_KEY_LEN]);
 
 #endif

@@ -4,58 +4,30 @@
  */
 #include <string.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include "crypto.h"
 #include "kdc.h"
 #include "wire.h"
-
-static EVP_CIPHER const *wrap_cipher(size_t kek_len, bool pad)
-{
-	switch (kek_len) {
-	case 16: return pad ? EVP_aes_128_wrap_pad() : EVP_aes_128_wrap();
-	case 24: return pad ? EVP_aes_192_wrap_pad() : EVP_aes_192_wrap();
-	case 32: return pad ? EVP_aes_256_wrap_pad() : EVP_aes_256_wrap();
-	default: return NULL;
-	}
-}
-
-static EVP_CIPHER const *gcm_cipher(size_t key_len)
-{
-	switch (key_len) {
-	case 16: return EVP_aes_128_gcm();
-	case 24: return EVP_aes_192_gcm();
-	case 32: return EVP_aes_256_gcm();
-	default: return NULL;
-	}
-}
 
 /* One wrap or unwrap: the whole input in one update (the wrap modes take nothing else). */
 static ssize_t wrap_op(int enc, uint8_t const *kek, size_t kek_len, bool pad, uint8_t const *in, size_t in_len,
 		       uint8_t *out, size_t out_size)
 {
-	EVP_CIPHER const	*cipher = wrap_cipher(kek_len, pad);
-	EVP_CIPHER_CTX		*ctx;
-	uint8_t			buf[KDC_WRAP_MAX + 64];
-	int			len = 0, fin = 0;
-	ssize_t			rc = -1;
+	uint8_t	buf[KDC_WRAP_MAX + 64];
+	ssize_t	rc = -1, n;
 
-	if (!cipher || in_len > KDC_WRAP_MAX + 8 || in_len == 0) return -1;
+	if (kek_len != 16 && kek_len != 24 && kek_len != 32) return -1;
+	if (in_len > KDC_WRAP_MAX + 8 || in_len == 0) return -1;
 	if (!pad && (in_len % 8 || in_len < (enc ? 16u : 24u))) return -1;
 	if (!enc && (in_len % 8 || in_len < 16)) return -1;
 
-	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx) return -1;
-	/* OpenSSL refuses the wrap modes in EVP_Cipher* unless the caller says it knows. */
-	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (EVP_CipherInit_ex(ctx, cipher, NULL, kek, NULL, enc) == 1 &&
-	    EVP_CipherUpdate(ctx, buf, &len, in, (int) in_len) == 1 && len > 0 &&
-	    EVP_CipherFinal_ex(ctx, buf + len, &fin) == 1 && (size_t) (len + fin) <= out_size) {
-		memcpy(out, buf, (size_t) (len + fin));
-		rc = len + fin;
+	/* buf holds in_len + 16 octets, as crypto_aes_wrap() wants. */
+	n = crypto_aes_wrap(enc, pad, kek, kek_len, in, in_len, buf);
+	if (n >= 0 && (size_t) n <= out_size) {
+		memcpy(out, buf, (size_t) n);
+		rc = n;
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
-	EVP_CIPHER_CTX_free(ctx);
 	return rc;
 }
 
@@ -71,22 +43,15 @@ ssize_t kdc_unwrap(uint8_t const *kek, size_t kek_len, bool pad, uint8_t const *
 	return wrap_op(0, kek, kek_len, pad, in, in_len, out, out_size);
 }
 
-int kdc_hmac_sha256(uint8_t const *key, size_t key_len, uint8_t const *data, size_t len, uint8_t out[32])
-{
-	unsigned int out_len = 0;
-
-	if (!HMAC(EVP_sha256(), key, (int) key_len, data, len, out, &out_len) || out_len != 32) return -1;
-	return 0;
-}
-
 int kdc_prf(uint8_t const *seed, size_t seed_len,
 	    uint8_t const *nai_i, size_t nai_i_len, uint8_t const *nai_r, size_t nai_r_len,
 	    uint8_t const *ip_r, size_t ip_r_len, uint8_t const *ip_i, size_t ip_i_len,
 	    uint8_t *out, size_t out_len)
 {
-	uint8_t		buf[2 + 255 + 2 + 255 + 1 + 16 + 1 + 16], mac[32];
+	uint8_t		buf[2 + 255 + 2 + 255 + 1 + 16 + 1 + 16], mac[CRYPTO_SHA256_LEN];
 	size_t		n = 0;
 	int		rc;
+	crypto_piece_t	piece = { buf, 0 };
 
 	if (nai_i_len > 255 || nai_r_len > 255 || ip_r_len > 16 || ip_i_len > 16 || out_len == 0 || out_len > 32) {
 		return -1;
@@ -102,7 +67,8 @@ int kdc_prf(uint8_t const *seed, size_t seed_len,
 	buf[n++] = (uint8_t) ip_i_len;
 	memcpy(buf + n, ip_i, ip_i_len); n += ip_i_len;
 
-	rc = kdc_hmac_sha256(seed, seed_len, buf, n, mac);
+	piece.len = n;
+	rc = crypto_hmac_sha256(seed, seed_len, &piece, 1, mac);
 	if (rc == 0) memcpy(out, mac, out_len);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	OPENSSL_cleanse(mac, sizeof(mac));
@@ -114,12 +80,12 @@ static char const label_wrap[] = "mipkey KDC key wrap";
 
 int kdc_key0_subkeys(uint8_t const *key0, size_t key0_len, uint8_t *k_enc, uint8_t *k_wrap)
 {
-	uint8_t	a[32], b[32];
-	int	rc = -1;
+	uint8_t		a[CRYPTO_SHA256_LEN], b[CRYPTO_SHA256_LEN];
+	crypto_piece_t	enc = { label_enc, sizeof(label_enc) - 1 }, wrap = { label_wrap, sizeof(label_wrap) - 1 };
+	int		rc = -1;
 
 	if (key0_len != 16 && key0_len != 24 && key0_len != 32) return -1;
-	if (kdc_hmac_sha256(key0, key0_len, (uint8_t const *) label_enc, sizeof(label_enc) - 1, a) == 0 &&
-	    kdc_hmac_sha256(key0, key0_len, (uint8_t const *) label_wrap, sizeof(label_wrap) - 1, b) == 0) {
+	if (crypto_hmac_sha256(key0, key0_len, &enc, 1, a) == 0 && crypto_hmac_sha256(key0, key0_len, &wrap, 1, b) == 0) {
 		memcpy(k_enc, a, key0_len);
 		memcpy(k_wrap, b, key0_len);
 		rc = 0;
@@ -183,31 +149,7 @@ int kdc_request_parse(uint8_t const *buf, size_t len, kdc_request_t *out, char c
 static int gcm(int enc, uint8_t const *key, size_t key_len, uint8_t const *nonce, uint8_t const *aad, size_t aad_len,
 	       uint8_t const *in, size_t in_len, uint8_t *out, uint8_t *tag)
 {
-	EVP_CIPHER const	*cipher = gcm_cipher(key_len);
-	EVP_CIPHER_CTX		*ctx;
-	int			len = 0, fin = 0, rc = -1;
-
-	if (!cipher) return -1;
-	ctx = EVP_CIPHER_CTX_new();
-	if (!ctx) return -1;
-	if (EVP_CipherInit_ex(ctx, cipher, NULL, NULL, NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, KDC_NONCE_LEN, NULL) != 1 ||
-	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1 ||
-	    EVP_CipherUpdate(ctx, NULL, &len, aad, (int) aad_len) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &len, in, (int) in_len) != 1) goto done;
-	if (enc) {
-		if (EVP_CipherFinal_ex(ctx, out + len, &fin) == 1 &&
-		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, KDC_TAG_LEN, tag) == 1) rc = 1;
-		goto done;
-	}
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, KDC_TAG_LEN, tag) != 1) goto done;
-	/* The tag is compared inside OpenSSL in constant time (CRYPTO_memcmp). */
-	rc = EVP_CipherFinal_ex(ctx, out + len, &fin) == 1 ? 1 : 0;
-	if (!rc) OPENSSL_cleanse(out, in_len);
-
-done:
-	EVP_CIPHER_CTX_free(ctx);
-	return rc;
+	return crypto_aes_gcm(enc, key, key_len, nonce, KDC_NONCE_LEN, aad, aad_len, in, in_len, out, tag, KDC_TAG_LEN);
 }
 
 int kdc_request_open(uint8_t const *k_enc, size_t k_len, kdc_request_t const *req,

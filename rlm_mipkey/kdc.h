@@ -55,9 +55,6 @@ ssize_t kdc_wrap(uint8_t const *kek, size_t kek_len, bool pad, uint8_t const *in
 ssize_t kdc_unwrap(uint8_t const *kek, size_t kek_len, bool pad, uint8_t const *in, size_t in_len,
 		   uint8_t *out, size_t out_size);
 
-/* HMAC-SHA256. Returns 0 or -1. */
-int kdc_hmac_sha256(uint8_t const *key, size_t key_len, uint8_t const *data, size_t len, uint8_t out[32]);
-
 /*
  * The semi-stateful PRF: the first out_len (1..32) octets of HMAC-SHA256(K_SEED,
  * len16(NAI_i) NAI_i len16(NAI_r) NAI_r len8(IP_r) IP_r len8(IP_i) IP_i). Lengths in network

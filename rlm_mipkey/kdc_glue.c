@@ -274,17 +274,17 @@ static int reply_attrs(kdc_inst_t const *inst, REQUEST *request, kdc_request_t c
 	if ((ha_in_profile || fa_in_profile) && profile->reply(request, vps, r) < 0) return -1;
 
 	if (!ha_in_profile &&
-	    (mobileip_add_octets(request, vps, "Mipkey-MN-HA-Key", w->keys[0], KDC_KEY_LEN) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-MN-HA-SPI", req->mn_ha_spi) < 0)) return -1;
+	    (profile_add_octets(request, vps, "Mipkey-MN-HA-Key", w->keys[0], KDC_KEY_LEN) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-MN-HA-SPI", req->mn_ha_spi) < 0)) return -1;
 	if (!fa_in_profile &&
-	    (mobileip_add_octets(request, vps, "Mipkey-MN-FA-Key", w->keys[2], KDC_KEY_LEN) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-MN-FA-SPI", req->mn_fa_spi) < 0)) return -1;
-	if (mobileip_add_octets(request, vps, "Mipkey-FA-HA-Key", w->keys[1], KDC_KEY_LEN) < 0 ||
-	    mobileip_add_integer(request, vps, "Mipkey-MN-HA-Lifetime", lifetime) < 0 ||
-	    mobileip_add_integer(request, vps, "Mipkey-MN-FA-Lifetime", lifetime) < 0 ||
-	    mobileip_add_integer(request, vps, "Mipkey-Algorithm", RFC3957_ALG_HMAC_SHA1) < 0 ||
-	    mobileip_add_octets(request, vps, "Mipkey-KDC-MN-Keys", w->mn_keys, w->mn_keys_len) < 0) return -1;
-	if (inst->semi_stateful && mobileip_add_octets(request, vps, "Mipkey-KDC-Seed", w->seed, sizeof(w->seed)) < 0) {
+	    (profile_add_octets(request, vps, "Mipkey-MN-FA-Key", w->keys[2], KDC_KEY_LEN) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-MN-FA-SPI", req->mn_fa_spi) < 0)) return -1;
+	if (profile_add_octets(request, vps, "Mipkey-FA-HA-Key", w->keys[1], KDC_KEY_LEN) < 0 ||
+	    profile_add_integer(request, vps, "Mipkey-MN-HA-Lifetime", lifetime) < 0 ||
+	    profile_add_integer(request, vps, "Mipkey-MN-FA-Lifetime", lifetime) < 0 ||
+	    profile_add_integer(request, vps, "Mipkey-Algorithm", RFC3957_ALG_HMAC_SHA1) < 0 ||
+	    profile_add_octets(request, vps, "Mipkey-KDC-MN-Keys", w->mn_keys, w->mn_keys_len) < 0) return -1;
+	if (inst->semi_stateful && profile_add_octets(request, vps, "Mipkey-KDC-Seed", w->seed, sizeof(w->seed)) < 0) {
 		return -1;
 	}
 	return 0;

@@ -30,14 +30,14 @@ static void hex_decode(char const *v, size_t len, uint8_t *out)
 	for (i = 0; i < len / 2; i++) out[i] = (uint8_t) (hex_value(v[2 * i]) << 4 | hex_value(v[2 * i + 1]));
 }
 
-int ldap_value_nt_hash(char const *v, size_t len, uint8_t out[MSCHAPV2_HASH_LEN])
+int ldap_values_nt_hash(char const *v, size_t len, uint8_t out[MSCHAPV2_HASH_LEN])
 {
 	if (!v || len != 2 * MSCHAPV2_HASH_LEN || !all_hex(v, len)) return -1;
 	hex_decode(v, len, out);
 	return 0;
 }
 
-int ldap_value_hex_key(char const *v, size_t len, uint8_t *out, size_t max, size_t *out_len)
+int ldap_values_hex_key(char const *v, size_t len, uint8_t *out, size_t max, size_t *out_len)
 {
 	if (!v || len == 0 || (len % 2) != 0 || len > 2 * max || !all_hex(v, len)) return -1;
 	hex_decode(v, len, out);
@@ -45,7 +45,7 @@ int ldap_value_hex_key(char const *v, size_t len, uint8_t *out, size_t max, size
 	return 0;
 }
 
-int ldap_value_spi(char const *v, size_t len, uint32_t *spi)
+int ldap_values_spi(char const *v, size_t len, uint32_t *spi)
 {
 	uint64_t	n = 0;
 	size_t		i;
@@ -60,7 +60,7 @@ int ldap_value_spi(char const *v, size_t len, uint32_t *spi)
 	return 0;
 }
 
-int ldap_value_time(char const *v, size_t len, int64_t *t)
+int ldap_values_time(char const *v, size_t len, int64_t *t)
 {
 	int64_t	n = 0;
 	size_t	i = 0;
@@ -82,7 +82,7 @@ int ldap_value_time(char const *v, size_t len, int64_t *t)
 	return 0;
 }
 
-char ldap_value_acct_flag(char const *v, size_t len, char const *which)
+char ldap_values_acct_flag(char const *v, size_t len, char const *which)
 {
 	size_t i;
 
@@ -92,7 +92,7 @@ char ldap_value_acct_flag(char const *v, size_t len, char const *which)
 	return 0;
 }
 
-int ldap_value_algorithm(char const *v, size_t len, char *out, size_t size)
+int ldap_values_algorithm(char const *v, size_t len, char *out, size_t size)
 {
 	size_t i;
 

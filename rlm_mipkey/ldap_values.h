@@ -17,33 +17,33 @@
 #include "mschapv2.h"
 
 /** An NT hash: exactly 32 hex digits (either case). 0, or -1 (out not written). */
-int ldap_value_nt_hash(char const *v, size_t len, uint8_t out[MSCHAPV2_HASH_LEN]);
+int ldap_values_nt_hash(char const *v, size_t len, uint8_t out[MSCHAPV2_HASH_LEN]);
 
 /**
  * A key in hex: an even number of hex digits, 1 to max octets. 0 and *out_len, or -1 (out
  * and *out_len not written). v may be NULL (no value): -1.
  */
-int ldap_value_hex_key(char const *v, size_t len, uint8_t *out, size_t max, size_t *out_len);
+int ldap_values_hex_key(char const *v, size_t len, uint8_t *out, size_t max, size_t *out_len);
 
 /** An SPI: 1 to 10 decimal digits, at most 4294967295. 0, or -1. v may be NULL: -1. */
-int ldap_value_spi(char const *v, size_t len, uint32_t *spi);
+int ldap_values_spi(char const *v, size_t len, uint32_t *spi);
 
 /**
  * A Samba timestamp: decimal seconds since 1970, an optional '-' then 1 to 19 digits, at most
  * INT64_MAX in magnitude. 0, or -1 (*t not written).
  */
-int ldap_value_time(char const *v, size_t len, int64_t *t);
+int ldap_values_time(char const *v, size_t len, int64_t *t);
 
 /**
  * sambaAcctFlags looks like "[UD         ]": one letter per flag up to the ']'. The first
  * character of the value (up to a ']') that is one of the letters in which, or 0.
  */
-char ldap_value_acct_flag(char const *v, size_t len, char const *which);
+char ldap_values_acct_flag(char const *v, size_t len, char const *which);
 
 /**
  * An algorithm name: 1 to size - 1 printable characters, no blank. Copied to out with a NUL:
  * 0, or -1 (out not written). v may be NULL: -1.
  */
-int ldap_value_algorithm(char const *v, size_t len, char *out, size_t size);
+int ldap_values_algorithm(char const *v, size_t len, char *out, size_t size);
 
 #endif

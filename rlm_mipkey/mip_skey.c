@@ -13,7 +13,7 @@
 
 #include <openssl/crypto.h>
 
-typedef mipkey_piece_t piece_t;
+typedef crypto_piece_t piece_t;
 
 /*
  *	MD5 over n pieces.  OUT: out, 16 bytes (cleansed on failure).  Sets up
@@ -25,7 +25,7 @@ static int md5_pieces(piece_t const *p, size_t n, uint8_t out[MIP_SKEY_LEN])
 		OPENSSL_cleanse(out, MIP_SKEY_LEN);
 		return -1;
 	}
-	return mipkey_digest(MIPKEY_MD5, p, n, out);
+	return crypto_digest(CRYPTO_MD_MD5, p, n, out);
 }
 
 /*

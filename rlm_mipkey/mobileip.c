@@ -276,7 +276,7 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 			      inst->replay_window, REPLAY_WINDOW_MAX);
 		return -1;
 	}
-	if (mipkey_replay_instantiate(inst, cs, inst->replay_method == RFC3957_REPLAY_TIMESTAMPS ? inst->replay_window : 0,
+	if (replay_instantiate(inst, cs, inst->replay_method == RFC3957_REPLAY_TIMESTAMPS ? inst->replay_window : 0,
 				      log_prefix, &inst->replay) < 0) return -1;
 	inst->default_profile = profile_by_name(inst->default_profile_name);
 	if (!inst->default_profile) {
@@ -384,28 +384,28 @@ static DICT_ATTR const *reply_da(REQUEST *request, char const *attr)
 	return da;
 }
 
-int mobileip_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len)
+int profile_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len)
 {
 	DICT_ATTR const *da = reply_da(request, attr);
 
 	return da && pairs_add_octets(request->reply, vps, da, data, len) ? 0 : -1;
 }
 
-int mobileip_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len)
+int profile_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len)
 {
 	DICT_ATTR const *da = reply_da(request, attr);
 
 	return da && pairs_add_string(request->reply, vps, da, value, len) ? 0 : -1;
 }
 
-int mobileip_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value)
+int profile_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value)
 {
 	DICT_ATTR const *da = reply_da(request, attr);
 
 	return da && pairs_add_integer(request->reply, vps, da, value) ? 0 : -1;
 }
 
-int mobileip_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4])
+int profile_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4])
 {
 	DICT_ATTR const *da = reply_da(request, attr);
 
@@ -450,7 +450,7 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 	}
 	memcpy(copy, blob->vp_octets, blob->vp_length);
 	if (rrq->mn_aaa_auth.present) memset(copy + rrq->mn_aaa_auth.auth_offset, 0, rrq->mn_aaa_auth.authenticator_len);
-	ok = mipkey_digest(MIPKEY_MD5, &(mipkey_piece_t){ copy, blob->vp_length }, 1, fe->rrq_md5) == 0;
+	ok = crypto_digest(CRYPTO_MD_MD5, &(crypto_piece_t){ copy, blob->vp_length }, 1, fe->rrq_md5) == 0;
 	OPENSSL_cleanse(copy, sizeof(copy));
 	if (!ok) {
 		RERROR("MD5 of the Registration Request failed (OpenSSL error)");
@@ -744,9 +744,9 @@ static rlm_rcode_t grant_keys(mobileip_inst_t const *inst, REQUEST *request, mip
 
 	if (profile->reply(request, vps, r) < 0) return RLM_MODULE_FAIL;
 	if (profile->sends_keygen_replies &&
-	    ((r->mn_ha && mobileip_add_octets(request, vps, "Mipkey-MN-HA-KeyGen-Reply", r->mn_ha_keygen_reply,
+	    ((r->mn_ha && profile_add_octets(request, vps, "Mipkey-MN-HA-KeyGen-Reply", r->mn_ha_keygen_reply,
 					      r->mn_ha_keygen_reply_len) < 0) ||
-	     (r->mn_fa && mobileip_add_octets(request, vps, "Mipkey-MN-FA-KeyGen-Reply", r->mn_fa_keygen_reply,
+	     (r->mn_fa && profile_add_octets(request, vps, "Mipkey-MN-FA-KeyGen-Reply", r->mn_fa_keygen_reply,
 					      r->mn_fa_keygen_reply_len) < 0))) return RLM_MODULE_FAIL;
 	return RLM_MODULE_OK;
 }
@@ -809,7 +809,7 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 		if (rcode != RLM_MODULE_OK) goto done;
 	}
 	/* Granted, and about to go out: a repeat of this request gets nothing (replay.h). */
-	rcode = mipkey_replay_check(inst->replay, request, auth, blob);
+	rcode = replay_check(inst->replay, request, auth, blob);
 	if (rcode != RLM_MODULE_OK) goto done;
 
 	rcode = RLM_MODULE_FAIL;
@@ -818,10 +818,10 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
 			RERROR("Skey derivation failed (OpenSSL error)");
 			goto done;
 		}
-		if (mobileip_add_octets(request, &vps, "Mipkey-Skey", r.skey, sizeof(r.skey)) < 0) goto done;
+		if (profile_add_octets(request, &vps, "Mipkey-Skey", r.skey, sizeof(r.skey)) < 0) goto done;
 	}
 	if ((r.return_master_key || profile->sends_master_key) &&
-	    mobileip_add_octets(request, &vps, "Mipkey-Master-Key", r.master_key, sizeof(r.master_key)) < 0) goto done;
+	    profile_add_octets(request, &vps, "Mipkey-Master-Key", r.master_key, sizeof(r.master_key)) < 0) goto done;
 
 	fr_pair_add(&request->reply->vps, vps);
 	vps = NULL;

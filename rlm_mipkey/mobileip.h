@@ -19,7 +19,7 @@
 #include "mip_skey.h"
 
 typedef struct mobileip_profile mobileip_profile_t;
-struct mipkey_replay;
+struct replay;
 
 /** Where the AAA key of RFC 3957 section 5 comes from ("aaa_key" option). */
 typedef enum {
@@ -44,7 +44,7 @@ typedef struct {
 	uint16_t			replay_method;		//!< RFC3957_REPLAY_*
 	mobileip_profile_t const	*default_profile;
 	char const			*log_prefix;
-	struct mipkey_replay		*replay;		//!< replay_cache { } (replay.h)
+	struct replay		*replay;		//!< replay_cache { } (replay.h)
 } mobileip_inst_t;
 
 #define MOBILEIP_MN_HA_REPLY_LEN	(RFC3957_MN_HA_REPLY_FIXED_LEN + RFC3957_NONCE_LEN)

@@ -13,7 +13,7 @@
 
 #include <openssl/crypto.h>
 
-#define SHA1_LEN MIPKEY_SHA1_LEN
+#define SHA1_LEN CRYPTO_SHA1_LEN
 
 /*
  *	The RFC magic strings are hashed without a trailing NUL, so they are
@@ -29,12 +29,7 @@
 #  define NONSTRING
 #endif
 
-static int crypto_ok(void)
-{
-	return mipkey_crypto_ok();
-}
-
-typedef mipkey_piece_t piece_t;
+typedef crypto_piece_t piece_t;
 
 /*
  *	UTF-8 decoding
@@ -120,7 +115,7 @@ int nt_password_hash(char const *password, size_t len, uint8_t hash[MSCHAPV2_HAS
 	}
 
 	p[0] = (piece_t){ unicode, (size_t)ulen };
-	ret = mipkey_digest(MIPKEY_MD4, p, 1, hash);
+	ret = crypto_digest(CRYPTO_MD_MD4, p, 1, hash);
 
 	OPENSSL_cleanse(unicode, sizeof(unicode));
 	return ret;
@@ -136,7 +131,7 @@ int hash_nt_password_hash(uint8_t const hash[MSCHAPV2_HASH_LEN], uint8_t hashhas
 	piece_t p[] = { { hash, MSCHAPV2_HASH_LEN } };
 
 	if (!crypto_ok()) return -1;
-	return mipkey_digest(MIPKEY_MD4, p, 1, hashhash);
+	return crypto_digest(CRYPTO_MD_MD4, p, 1, hashhash);
 }
 
 /*
@@ -160,7 +155,7 @@ int challenge_hash(uint8_t const peer_challenge[MSCHAPV2_CHALLENGE_LEN],
 	if (!crypto_ok()) return -1;
 	if (!username && username_len) return -1;
 
-	if (mipkey_digest(MIPKEY_SHA1, p, 3, digest) < 0) {
+	if (crypto_digest(CRYPTO_MD_SHA1, p, 3, digest) < 0) {
 		OPENSSL_cleanse(digest, sizeof(digest));
 		return -1;
 	}
@@ -186,7 +181,7 @@ int challenge_response(uint8_t const challenge[MSCHAPV2_CHALLENGE_HASH_LEN],
 	memcpy(zhash, pw_hash, MSCHAPV2_HASH_LEN);
 	memset(zhash + MSCHAPV2_HASH_LEN, 0, sizeof(zhash) - MSCHAPV2_HASH_LEN);
 
-	if (mipkey_des_encrypt(challenge, 0, zhash, 3, response) < 0) goto done;
+	if (crypto_des_encrypt(challenge, 0, zhash, 3, response) < 0) goto done;
 	ret = 0;
 
 done:
@@ -321,9 +316,9 @@ int generate_authenticator_response_challenge_hash(uint8_t const pw_hash_hash[MS
 
 	if (!crypto_ok()) return -1;
 
-	if (mipkey_digest(MIPKEY_SHA1, p1, 3, digest) < 0) goto done;
+	if (crypto_digest(CRYPTO_MD_SHA1, p1, 3, digest) < 0) goto done;
 	/* The output is written after the final, so it may alias an input */
-	if (mipkey_digest(MIPKEY_SHA1, p2, 3, digest) < 0) goto done;
+	if (crypto_digest(CRYPTO_MD_SHA1, p2, 3, digest) < 0) goto done;
 
 	out[0] = 'S';
 	out[1] = '=';
@@ -384,7 +379,7 @@ int get_master_key(uint8_t const pw_hash_hash[MSCHAPV2_HASH_LEN],
 
 	if (!crypto_ok()) return -1;
 
-	if (mipkey_digest(MIPKEY_SHA1, p, 3, digest) == 0) {
+	if (crypto_digest(CRYPTO_MD_SHA1, p, 3, digest) == 0) {
 		memcpy(master_key, digest, MSCHAPV2_HASH_LEN);
 		ret = 0;
 	}
@@ -435,7 +430,7 @@ int get_asymmetric_start_key(uint8_t const master_key[MSCHAPV2_HASH_LEN],
 	p[2] = (piece_t){ s, sizeof(mppe_magic2) };
 	p[3] = (piece_t){ mppe_shspad2, sizeof(mppe_shspad2) };
 
-	if (mipkey_digest(MIPKEY_SHA1, p, 4, digest) == 0) {
+	if (crypto_digest(CRYPTO_MD_SHA1, p, 4, digest) == 0) {
 		memcpy(session_key, digest, session_key_len);
 		ret = 0;
 	}
@@ -476,7 +471,7 @@ int nt_password_hash_utf16le(uint8_t const *password, size_t len, uint8_t hash[M
 	if ((len % 2) != 0 || len > MSCHAPV2_MAX_PASSWORD_OCTETS || (!password && len)) return -1;
 
 	p[0] = (piece_t){ password, len };
-	return mipkey_digest(MIPKEY_MD4, p, 1, hash);
+	return crypto_digest(CRYPTO_MD_MD4, p, 1, hash);
 }
 
 /*
@@ -497,7 +492,7 @@ int decrypt_pw_block_with_password_hash(uint8_t const pw_block[MSCHAPV2_PW_BLOCK
 	*password_len = 0;
 	if (!crypto_ok()) return -1;
 
-	if (mipkey_rc4(pw_block, sizeof(clear), pw_hash, clear) < 0) goto done;
+	if (crypto_rc4(pw_block, sizeof(clear), pw_hash, clear) < 0) goto done;
 
 	/* PasswordLength: a ULONG after the 256 unichars, little-endian as on x86 */
 	len = (uint32_t) clear[512] | ((uint32_t) clear[513] << 8) | ((uint32_t) clear[514] << 16) |
@@ -526,7 +521,7 @@ int nt_password_hash_encrypted_with_block(uint8_t const pw_hash[MSCHAPV2_HASH_LE
 {
 	if (!crypto_ok()) return -1;
 
-	if (mipkey_des_encrypt(pw_hash, 8, block, 2, cypher) < 0) {
+	if (crypto_des_encrypt(pw_hash, 8, block, 2, cypher) < 0) {
 		OPENSSL_cleanse(cypher, MSCHAPV2_HASH_LEN);
 		return -1;
 	}

@@ -49,7 +49,7 @@ static int hex_value(char c)
 	return c - 'A' + 10;	/* only called on hex_digits */
 }
 
-ntlm_login_answer_t ntlm_answer_login(char *out, uint8_t key[MSCHAPV2_HASH_LEN], char const **error)
+ntlm_answer_login_t ntlm_answer_login(char *out, uint8_t key[MSCHAPV2_HASH_LEN], char const **error)
 {
 	static uint8_t const	zero[MSCHAPV2_HASH_LEN];
 	uint8_t			k[MSCHAPV2_HASH_LEN];
@@ -80,7 +80,7 @@ ntlm_login_answer_t ntlm_answer_login(char *out, uint8_t key[MSCHAPV2_HASH_LEN],
 	return NTLM_LOGIN_UNEXPECTED;
 }
 
-ntlm_change_answer_t ntlm_answer_change(char *out, char const **error)
+ntlm_answer_change_t ntlm_answer_change(char *out, char const **error)
 {
 	char *v;
 

@@ -31,22 +31,22 @@ typedef enum {
 	NTLM_LOGIN_BAD_KEY,	//!< "Authenticated: Yes" with a User-Session-Key that is not 32 hex digits
 	NTLM_LOGIN_ERROR,	//!< "Authenticated: No" with an Authentication-Error (*error points to it)
 	NTLM_LOGIN_UNEXPECTED	//!< anything else
-} ntlm_login_answer_t;
+} ntlm_answer_login_t;
 
 /**
  * Reads a complete, NUL-terminated ntlm-server-1 answer (modified in place: see
  * ntlm_answer_value()). key is written only for NTLM_LOGIN_KEY (k', the user session key),
  * *error only for NTLM_LOGIN_ERROR (the description of the NT status, NUL-terminated in out).
  */
-ntlm_login_answer_t ntlm_answer_login(char *out, uint8_t key[MSCHAPV2_HASH_LEN], char const **error);
+ntlm_answer_login_t ntlm_answer_login(char *out, uint8_t key[MSCHAPV2_HASH_LEN], char const **error);
 
 typedef enum {
 	NTLM_CHANGE_DONE = 0,	//!< "Password-Change: Yes"
 	NTLM_CHANGE_REFUSED,	//!< "Password-Change: No" with a Password-Change-Error (*error)
 	NTLM_CHANGE_UNEXPECTED	//!< anything else
-} ntlm_change_answer_t;
+} ntlm_answer_change_t;
 
 /** Reads a complete ntlm-change-password-1 answer, like ntlm_answer_login(). */
-ntlm_change_answer_t ntlm_answer_change(char *out, char const **error);
+ntlm_answer_change_t ntlm_answer_change(char *out, char const **error);
 
 #endif

@@ -29,7 +29,7 @@ RCSID("$Id$")
 #define CPW_PEER_CHALLENGE	18
 #define CPW_NT_RESPONSE		42
 
-bool mipkey_cpw_requested(REQUEST *request)
+bool password_change_requested(REQUEST *request)
 {
 	return fr_pair_find_by_num(request->packet->vps, PW_MSCHAP2_CPW, VENDORPEC_MICROSOFT, TAG_ANY) ||
 	       fr_pair_find_by_num(request->packet->vps, PW_MSCHAP_NT_ENC_PW, VENDORPEC_MICROSOFT, TAG_ANY);
@@ -117,7 +117,7 @@ static int reassemble(REQUEST *request, uint8_t ident, uint8_t block[MSCHAPV2_PW
 	return -1;
 }
 
-mipkey_cpw_t *mipkey_cpw_read(REQUEST *request)
+mipkey_cpw_t *password_change_read(REQUEST *request)
 {
 	VALUE_PAIR	*challenge, *cpw_vp;
 	int		n_challenge, n_cpw, n_response;

@@ -10,7 +10,7 @@
 #include "backend.h"
 
 /** True if the request carries MS-CHAP2-CPW or MS-CHAP-NT-Enc-PW: a password change. */
-bool mipkey_cpw_requested(REQUEST *request);
+bool password_change_requested(REQUEST *request);
 
 /**
  * Checks and reassembles the password change of the request: exactly one MS-CHAP-Challenge
@@ -21,6 +21,6 @@ bool mipkey_cpw_requested(REQUEST *request);
  * @return the request's copy (talloc'd on the request, wiped when freed), or NULL after one
  *	ERROR line saying what is wrong (the module answers invalid).
  */
-mipkey_cpw_t *mipkey_cpw_read(REQUEST *request);
+mipkey_cpw_t *password_change_read(REQUEST *request);
 
 #endif

@@ -38,9 +38,9 @@ mobileip_profile_t const *mobileip_client_profile(mobileip_inst_t const *inst, R
  * Attributes marked encrypt=2 in the dictionary are salt-encrypted by the server core.
  * Return 0, or -1 (unknown attribute: the dictionary is not loaded; logged).
  */
-int mobileip_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len);
-int mobileip_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len);
-int mobileip_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value);
-int mobileip_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4]);
+int profile_add_octets(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const *data, size_t len);
+int profile_add_string(REQUEST *request, VALUE_PAIR **vps, char const *attr, char const *value, size_t len);
+int profile_add_integer(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint32_t value);
+int profile_add_ipaddr(REQUEST *request, VALUE_PAIR **vps, char const *attr, uint8_t const addr[4]);
 
 #endif

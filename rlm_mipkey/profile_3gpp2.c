@@ -13,11 +13,11 @@ RCSID("$Id$")
 static int p3gpp2_reply(REQUEST *request, VALUE_PAIR **vps, mobileip_result_t const *r)
 {
 	if (r->mn_ha &&
-	    (mobileip_add_string(request, vps, "3GPP2-MN-HA-Shared-Key", (char const *) r->mn_ha_key,
+	    (profile_add_string(request, vps, "3GPP2-MN-HA-Shared-Key", (char const *) r->mn_ha_key,
 				 sizeof(r->mn_ha_key)) < 0 ||
-	     mobileip_add_integer(request, vps, "3GPP2-MN-HA-SPI", r->mn_ha_spi) < 0)) return -1;
+	     profile_add_integer(request, vps, "3GPP2-MN-HA-SPI", r->mn_ha_spi) < 0)) return -1;
 	if (r->has_home_agent &&
-	    mobileip_add_ipaddr(request, vps, "3GPP2-Home-Agent-IP-Address", r->home_agent) < 0) return -1;
+	    profile_add_ipaddr(request, vps, "3GPP2-Home-Agent-IP-Address", r->home_agent) < 0) return -1;
 	if (r->mn_fa) RWARN("Profile 3gpp2 has no attribute for the MN-FA key: not sent");
 	return 0;
 }

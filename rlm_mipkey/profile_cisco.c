@@ -36,7 +36,7 @@ static int cisco_reply(REQUEST *request, VALUE_PAIR **vps, mobileip_result_t con
 	len = snprintf(buf, sizeof(buf), "mobileip:spi#0=spi %u key hex %s replay timestamp within %d algorithm %s",
 		       r->mn_ha_spi, hex, CISCO_REPLAY_WINDOW,
 		       r->algorithm == RFC3957_ALG_HMAC_MD5 ? "hmac-md5" : "hmac-sha1");
-	rc = mobileip_add_string(request, vps, "Cisco-AVPair", buf, (size_t) len);
+	rc = profile_add_string(request, vps, "Cisco-AVPair", buf, (size_t) len);
 	OPENSSL_cleanse(hex, sizeof(hex));
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rc;

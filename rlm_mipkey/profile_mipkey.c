@@ -16,21 +16,21 @@ RCSID("$Id$")
 static int mipkey_reply(REQUEST *request, VALUE_PAIR **vps, mobileip_result_t const *r)
 {
 	if (r->mn_ha &&
-	    (mobileip_add_octets(request, vps, "Mipkey-MN-HA-Key", r->mn_ha_key, sizeof(r->mn_ha_key)) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-MN-HA-SPI", r->mn_ha_spi) < 0 ||
-	     mobileip_add_octets(request, vps, "Mipkey-MN-HA-Nonce", r->mn_ha_nonce, sizeof(r->mn_ha_nonce)) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-MN-HA-Lifetime", r->lifetime) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-Replay-Method", r->replay_method) < 0)) return -1;
+	    (profile_add_octets(request, vps, "Mipkey-MN-HA-Key", r->mn_ha_key, sizeof(r->mn_ha_key)) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-MN-HA-SPI", r->mn_ha_spi) < 0 ||
+	     profile_add_octets(request, vps, "Mipkey-MN-HA-Nonce", r->mn_ha_nonce, sizeof(r->mn_ha_nonce)) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-MN-HA-Lifetime", r->lifetime) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-Replay-Method", r->replay_method) < 0)) return -1;
 
 	if (r->mn_fa &&
-	    (mobileip_add_octets(request, vps, "Mipkey-MN-FA-Key", r->mn_fa_key, sizeof(r->mn_fa_key)) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-MN-FA-SPI", r->mn_fa_spi) < 0 ||
-	     mobileip_add_octets(request, vps, "Mipkey-MN-FA-Nonce", r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-MN-FA-Lifetime", r->lifetime) < 0)) return -1;
+	    (profile_add_octets(request, vps, "Mipkey-MN-FA-Key", r->mn_fa_key, sizeof(r->mn_fa_key)) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-MN-FA-SPI", r->mn_fa_spi) < 0 ||
+	     profile_add_octets(request, vps, "Mipkey-MN-FA-Nonce", r->mn_fa_nonce, sizeof(r->mn_fa_nonce)) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-MN-FA-Lifetime", r->lifetime) < 0)) return -1;
 
 	if ((r->mn_ha || r->mn_fa) &&
-	    (mobileip_add_integer(request, vps, "Mipkey-Algorithm", r->algorithm) < 0 ||
-	     mobileip_add_integer(request, vps, "Mipkey-AAA-SPI", r->aaa_spi) < 0)) return -1;
+	    (profile_add_integer(request, vps, "Mipkey-Algorithm", r->algorithm) < 0 ||
+	     profile_add_integer(request, vps, "Mipkey-AAA-SPI", r->aaa_spi) < 0)) return -1;
 	return 0;
 }
 

@@ -15,13 +15,13 @@ RCSID("$Id$")
 static int wimax_reply(REQUEST *request, VALUE_PAIR **vps, mobileip_result_t const *r)
 {
 	if (r->mn_ha &&
-	    (mobileip_add_octets(request, vps, "WiMAX-MN-hHA-MIP4-Key", r->mn_ha_key, sizeof(r->mn_ha_key)) < 0 ||
-	     mobileip_add_integer(request, vps, "WiMAX-MN-hHA-MIP4-SPI", r->mn_ha_spi) < 0)) return -1;
+	    (profile_add_octets(request, vps, "WiMAX-MN-hHA-MIP4-Key", r->mn_ha_key, sizeof(r->mn_ha_key)) < 0 ||
+	     profile_add_integer(request, vps, "WiMAX-MN-hHA-MIP4-SPI", r->mn_ha_spi) < 0)) return -1;
 	if (r->has_home_agent &&
-	    mobileip_add_ipaddr(request, vps, "WiMAX-hHA-IP-MIP4", r->home_agent) < 0) return -1;
+	    profile_add_ipaddr(request, vps, "WiMAX-hHA-IP-MIP4", r->home_agent) < 0) return -1;
 	if (r->mn_fa &&
-	    (mobileip_add_octets(request, vps, "WiMAX-FA-RK-Key", r->mn_fa_key, sizeof(r->mn_fa_key)) < 0 ||
-	     mobileip_add_integer(request, vps, "WiMAX-FA-RK-SPI", r->mn_fa_spi) < 0)) return -1;
+	    (profile_add_octets(request, vps, "WiMAX-FA-RK-Key", r->mn_fa_key, sizeof(r->mn_fa_key)) < 0 ||
+	     profile_add_integer(request, vps, "WiMAX-FA-RK-SPI", r->mn_fa_spi) < 0)) return -1;
 	return 0;
 }
 

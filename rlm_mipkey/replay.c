@@ -22,7 +22,7 @@ RCSID("$Id$")
 
 typedef enum { STORE_NONE = 0, STORE_LOCAL, STORE_REDIS } store_kind_t;
 
-struct mipkey_replay {
+struct replay {
 	/* configuration */
 	char const		*store_name;
 	uint32_t		retention;
@@ -57,29 +57,29 @@ struct mipkey_replay {
 };
 
 static const CONF_PARSER redis_config[] = {
-	{ "server", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, redis_server), "127.0.0.1" },
-	{ "port", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, redis_port), "6379" },
-	{ "password", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_SECRET, mipkey_replay_t, redis_password), "" },
-	{ "database", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, redis_database), "0" },
-	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, redis_timeout), "300" },
-	{ "retry_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, redis_retry), "250" },
-	{ "prefix", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, redis_prefix), "mipkey:replay:" },
-	{ "sentinels", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, redis_sentinels), "" },
-	{ "master_name", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, redis_master_name), "mipkey" },
+	{ "server", FR_CONF_OFFSET(PW_TYPE_STRING, replay_t, redis_server), "127.0.0.1" },
+	{ "port", FR_CONF_OFFSET(PW_TYPE_INTEGER, replay_t, redis_port), "6379" },
+	{ "password", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_SECRET, replay_t, redis_password), "" },
+	{ "database", FR_CONF_OFFSET(PW_TYPE_INTEGER, replay_t, redis_database), "0" },
+	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, replay_t, redis_timeout), "300" },
+	{ "retry_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, replay_t, redis_retry), "250" },
+	{ "prefix", FR_CONF_OFFSET(PW_TYPE_STRING, replay_t, redis_prefix), "mipkey:replay:" },
+	{ "sentinels", FR_CONF_OFFSET(PW_TYPE_STRING, replay_t, redis_sentinels), "" },
+	{ "master_name", FR_CONF_OFFSET(PW_TYPE_STRING, replay_t, redis_master_name), "mipkey" },
 	CONF_PARSER_TERMINATOR
 };
 
 static const CONF_PARSER replay_config[] = {
-	{ "store", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, store_name), "local" },
-	{ "retention", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, retention), "0" },
-	{ "on_unavailable", FR_CONF_OFFSET(PW_TYPE_STRING, mipkey_replay_t, on_unavailable), "fail" },
-	{ "secret", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_SECRET, mipkey_replay_t, secret), "" },
-	{ "max_entries", FR_CONF_OFFSET(PW_TYPE_INTEGER, mipkey_replay_t, max_entries), "65536" },
+	{ "store", FR_CONF_OFFSET(PW_TYPE_STRING, replay_t, store_name), "local" },
+	{ "retention", FR_CONF_OFFSET(PW_TYPE_INTEGER, replay_t, retention), "0" },
+	{ "on_unavailable", FR_CONF_OFFSET(PW_TYPE_STRING, replay_t, on_unavailable), "fail" },
+	{ "secret", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_SECRET, replay_t, secret), "" },
+	{ "max_entries", FR_CONF_OFFSET(PW_TYPE_INTEGER, replay_t, max_entries), "65536" },
 	{ "redis", FR_CONF_POINTER(PW_TYPE_SUBSECTION, NULL), (void const *) redis_config },
 	CONF_PARSER_TERMINATOR
 };
 
-static int replay_free(mipkey_replay_t *rc)
+static int replay_free(replay_t *rc)
 {
 	replay_local_free(rc->local);
 	replay_redis_free(rc->redis);
@@ -88,10 +88,10 @@ static int replay_free(mipkey_replay_t *rc)
 	return 0;
 }
 
-int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay_window, char const *log_prefix,
-			      mipkey_replay_t **out)
+int replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay_window, char const *log_prefix,
+		       replay_t **out)
 {
-	mipkey_replay_t	*rc;
+	replay_t	*rc;
 	CONF_SECTION	*sub;
 	uint32_t	minimum = replay_window ? 2 * replay_window + 1 : 0;
 
@@ -102,7 +102,7 @@ int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay
 		if (!sub) return -1;
 		cf_section_add(cs, sub);
 	}
-	rc = talloc_zero(ctx, mipkey_replay_t);
+	rc = talloc_zero(ctx, replay_t);
 	if (!rc) return -1;
 	talloc_set_destructor(rc, replay_free);
 	rc->log_prefix = log_prefix;
@@ -194,7 +194,7 @@ int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay
 }
 
 /* Store unreachable: one log line when an outage starts, the policy for this request. */
-static rlm_rcode_t unavailable(mipkey_replay_t *rc, REQUEST *request, char const *why)
+static rlm_rcode_t unavailable(replay_t *rc, REQUEST *request, char const *why)
 {
 	pthread_mutex_lock(&rc->mutex);
 	if (!rc->down) {
@@ -214,7 +214,7 @@ static rlm_rcode_t unavailable(mipkey_replay_t *rc, REQUEST *request, char const
 	return RLM_MODULE_FAIL;
 }
 
-static void available(mipkey_replay_t *rc)
+static void available(replay_t *rc)
 {
 	if (!rc->down) return;		/* the common case, without the lock */
 	pthread_mutex_lock(&rc->mutex);
@@ -227,8 +227,8 @@ static void available(mipkey_replay_t *rc)
 	pthread_mutex_unlock(&rc->mutex);
 }
 
-rlm_rcode_t mipkey_replay_check(mipkey_replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
-				VALUE_PAIR const *rrq)
+rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
+			 VALUE_PAIR const *rrq)
 {
 	uint8_t			keys[2][REPLAY_KEY_LEN], value[REPLAY_VALUE_LEN];
 	replay_verdict_t	verdict[2] = { REPLAY_NEW, REPLAY_NEW };

@@ -10,7 +10,7 @@
 #include <freeradius/radiusd.h>
 #include "backend.h"
 
-typedef struct mipkey_replay mipkey_replay_t;
+typedef struct replay replay_t;
 
 /**
  * Parses replay_cache { } in the mobileip section cs (defaults without one) and opens the
@@ -18,8 +18,8 @@ typedef struct mipkey_replay mipkey_replay_t;
  * replay_window = 0), from which the default retention follows. Freed with ctx.
  * Returns 0, or -1 after cf_log_err.
  */
-int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay_window, char const *log_prefix,
-			      mipkey_replay_t **out);
+int replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay_window, char const *log_prefix,
+		       replay_t **out);
 
 /**
  * Before key material goes to a verified and granted request: stores its MS-CHAPv2 tuple (and, with
@@ -29,7 +29,7 @@ int mipkey_replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay
  * RLM_MODULE_FAIL: the store is unreachable and on_unavailable = fail (logged once per
  * outage, Reply-Message).
  */
-rlm_rcode_t mipkey_replay_check(mipkey_replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
-				VALUE_PAIR const *rrq);
+rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
+			 VALUE_PAIR const *rrq);
 
 #endif

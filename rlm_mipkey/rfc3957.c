@@ -25,7 +25,7 @@ int rfc3957_nonce(uint8_t *nonce, size_t len)
 {
 	if (!nonce || len < RFC3957_NONCE_MIN_LEN || len > INT_MAX) return -1;
 	if (mschapv2_crypto_init(NULL) < 0) return -1;
-	return mipkey_random(nonce, len);
+	return crypto_random(nonce, len);
 }
 
 /*
@@ -48,7 +48,7 @@ int rfc3957_registration_keys(uint8_t const *aaa_key, size_t aaa_key_len,
 			      uint8_t const *mn_id, size_t mn_id_len,
 			      uint8_t *keys)
 {
-	mipkey_piece_t	p[2 * RFC3957_MAX_KEYS];
+	crypto_piece_t	p[2 * RFC3957_MAX_KEYS];
 	size_t		i;
 
 	if (!keys) return -1;
@@ -58,10 +58,10 @@ int rfc3957_registration_keys(uint8_t const *aaa_key, size_t aaa_key_len,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		p[2 * i] = (mipkey_piece_t){ nonces + i * nonce_len, nonce_len };
-		p[2 * i + 1] = (mipkey_piece_t){ mn_id, mn_id_len };
+		p[2 * i] = (crypto_piece_t){ nonces + i * nonce_len, nonce_len };
+		p[2 * i + 1] = (crypto_piece_t){ mn_id, mn_id_len };
 	}
-	return mipkey_hmac_sha1(aaa_key, aaa_key_len, p, 2, n, keys);
+	return crypto_hmac_sha1(aaa_key, aaa_key_len, p, 2, n, keys);
 }
 
 /*

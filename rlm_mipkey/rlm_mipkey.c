@@ -233,7 +233,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 	/* Either attribute is enough: a half request is then logged as malformed by authenticate. */
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
 	find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
-	if (!n_response && !mipkey_cpw_requested(request) && !(inst->kdc && kdc_requested(request)) &&
+	if (!n_response && !password_change_requested(request) && !(inst->kdc && kdc_requested(request)) &&
 	    !(n_challenge && !fr_pair_find_by_num(request->packet->vps, PW_MSCHAP_RESPONSE,
 						   VENDORPEC_MICROSOFT, TAG_ANY))) {
 		return RLM_MODULE_NOOP;
@@ -504,8 +504,8 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 	uint8_t const		*auth_challenge, *peer_challenge, *nt_response;
 
 	/* A Change-Password carries its response in MS-CHAP2-CPW (password_change.c). */
-	if (mipkey_cpw_requested(request)) {
-		cpw = mipkey_cpw_read(request);
+	if (password_change_requested(request)) {
+		cpw = password_change_read(request);
 		if (!cpw) return RLM_MODULE_INVALID;
 		ident = cpw->ident;
 		auth_challenge = cpw->auth_challenge;

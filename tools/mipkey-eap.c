@@ -355,19 +355,19 @@ static void row(char const *name, verdict_t v, char const *mn, char const *ha_si
  * One key: the MN's from the EAP key, the HA's from the reply, the nonce from the KeyGen Reply
  * (nonce_off: where the nonce starts in the extension). Returns false if they differ or one is missing.
  */
-static bool compare_key(mc_options_t const *opt, RADIUS_PACKET const *rep, bool is_ha, uint8_t const rk[EAP_MIP_RK_LEN])
+static bool compare_key(mc_options_t const *opt, RADIUS_PACKET const *rep, bool is_ha, uint8_t const rk[EAP_MOBILITY_KEYS_RK_LEN])
 {
 	char const	*attr = "", *name = is_ha ? "MN-HA" : "MN-FA";
 	VALUE_PAIR	*key = reply_key(rep, is_ha ? mn_ha_key_attrs : mn_fa_key_attrs, &attr);
 	VALUE_PAIR	*ext = reply_vp(rep, is_ha ? "Mipkey-MN-HA-KeyGen-Reply" : "Mipkey-MN-FA-KeyGen-Reply");
 	size_t		nonce_off = is_ha ? 20 : 18;
-	uint8_t		mine[EAP_MIP_KEY_LEN], fa_rk[EAP_MIP_FA_RK_LEN];
-	char		mn_hex[2 * EAP_MIP_KEY_LEN + 1], ha_hex[2 * 64 + 1], ha_text[200];
+	uint8_t		mine[EAP_MOBILITY_KEYS_KEY_LEN], fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN];
+	char		mn_hex[2 * EAP_MOBILITY_KEYS_KEY_LEN + 1], ha_hex[2 * 64 + 1], ha_text[200];
 	int		rc;
 	bool		ok;
 
-	if (!key || !ext || ext->vp_length < nonce_off + EAP_MIP_NONCE_MIN_LEN ||
-	    ext->vp_length - nonce_off > EAP_MIP_NONCE_MAX_LEN) {
+	if (!key || !ext || ext->vp_length < nonce_off + EAP_MOBILITY_KEYS_NONCE_MIN_LEN ||
+	    ext->vp_length - nonce_off > EAP_MOBILITY_KEYS_NONCE_MAX_LEN) {
 		row(name, DISAGREE, "-", "", !key ? "no key in the Access-Accept" : "no usable KeyGen Reply (nonce)");
 		return false;
 	}
@@ -376,13 +376,13 @@ static bool compare_key(mc_options_t const *opt, RADIUS_PACKET const *rep, bool 
 		return false;
 	}
 	if (is_ha) {
-		rc = eap_mip_mn_ha_key(rk, opt->home_agent, opt->mn_ha_spi, ext->vp_octets + nonce_off,
-				       ext->vp_length - nonce_off, (uint8_t const *) opt->nai, strlen(opt->nai), mine);
+		rc = eap_mobility_keys_mn_ha_key(rk, opt->home_agent, opt->mn_ha_spi, ext->vp_octets + nonce_off,
+						 ext->vp_length - nonce_off, (uint8_t const *) opt->nai, strlen(opt->nai), mine);
 	} else {
-		rc = eap_mip_fa_rk(rk, fa_rk);
-		if (rc == 0) rc = eap_mip_mn_fa_key(fa_rk, opt->care_of, opt->mn_fa_spi, ext->vp_octets + nonce_off,
-						    ext->vp_length - nonce_off, (uint8_t const *) opt->nai,
-						    strlen(opt->nai), mine);
+		rc = eap_mobility_keys_fa_rk(rk, fa_rk);
+		if (rc == 0) rc = eap_mobility_keys_mn_fa_key(fa_rk, opt->care_of, opt->mn_fa_spi, ext->vp_octets + nonce_off,
+							      ext->vp_length - nonce_off, (uint8_t const *) opt->nai,
+							      strlen(opt->nai), mine);
 		OPENSSL_cleanse(fa_rk, sizeof(fa_rk));
 	}
 	if (rc < 0) {
@@ -407,7 +407,7 @@ int mc_eap_exchange(mc_options_t const *opt)
 	mc_ha_t		ha;
 	TALLOC_CTX	*ctx = talloc_init("mipkey-eap");
 	RADIUS_PACKET	*rep = NULL;
-	uint8_t		msk[EAP_KEY_LEN], emsk[EAP_KEY_LEN], rk[EAP_MIP_RK_LEN];
+	uint8_t		msk[EAP_KEY_LEN], emsk[EAP_KEY_LEN], rk[EAP_MOBILITY_KEYS_RK_LEN];
 	bool		have_msk, have_emsk, agree = true;
 	char const	*last;
 	VALUE_PAIR	*vp;
@@ -444,7 +444,7 @@ int mc_eap_exchange(mc_options_t const *opt)
 	printf("  mobile node: NAI %s, root key %s (%s)\n", opt->nai, opt->eap_root_msk ? "MSK" : "EMSK",
 	       (opt->eap_root_msk ? have_msk : have_emsk) ? "from eapol_test's output" : "NOT in eapol_test's output");
 	if (!(opt->eap_root_msk ? have_msk : have_emsk) ||
-	    eap_mip_rk(opt->eap_root_msk ? msk : emsk, EAP_KEY_LEN, rk) < 0) {
+	    eap_mobility_keys_rk(opt->eap_root_msk ? msk : emsk, EAP_KEY_LEN, rk) < 0) {
 		printf("\nMN and HA agree: no\n");
 		status = MC_EXIT_DISAGREE;
 		goto report;
@@ -475,7 +475,7 @@ int mc_eap_exchange(mc_options_t const *opt)
 		bool		ok;
 
 		vp = reply_vp(rep, "Mipkey-FA-HA-Key");
-		ok = vp && vp->vp_length == EAP_MIP_KEY_LEN && spi && spi->vp_integer == opt->fa_ha_spi;
+		ok = vp && vp->vp_length == EAP_MOBILITY_KEYS_KEY_LEN && spi && spi->vp_integer == opt->fa_ha_spi;
 		row("FA-HA", NA, "(not known to the MN)", ok ? "20 octets (Mipkey-FA-HA-Key), SPI as asked" : "-",
 		    ok ? "" : "missing");
 		agree &= ok;

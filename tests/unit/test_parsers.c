@@ -19,12 +19,12 @@
 static char const KEY_HEX[] = "0123456789abcdefFEDCBA9876543210";
 static char const KEY_BIN[] = "0123456789abcdef fedcba9876543210";
 
-static void login(char const *name, char const *answer, ntlm_login_answer_t want, char const *want_error)
+static void login(char const *name, char const *answer, ntlm_answer_login_t want, char const *want_error)
 {
 	char		buf[512], n[200];
 	uint8_t		key[MSCHAPV2_HASH_LEN];
 	char const	*err = NULL;
-	ntlm_login_answer_t got;
+	ntlm_answer_login_t got;
 
 	snprintf(buf, sizeof(buf), "%s", answer);
 	memset(key, 0xAA, sizeof(key));
@@ -47,7 +47,7 @@ static void login(char const *name, char const *answer, ntlm_login_answer_t want
 	}
 }
 
-static void change(char const *name, char const *answer, ntlm_change_answer_t want, char const *want_error)
+static void change(char const *name, char const *answer, ntlm_answer_change_t want, char const *want_error)
 {
 	char		buf[512], n[200];
 	char const	*err = NULL;
@@ -125,76 +125,76 @@ static void test_ldap_values(void)
 	int64_t		t = 1;
 	char		alg[16];
 
-	check_int("nt hash: 32 hex digits", 0, ldap_value_nt_hash(KEY_HEX, 32, out));
+	check_int("nt hash: 32 hex digits", 0, ldap_values_nt_hash(KEY_HEX, 32, out));
 	check_hex("nt hash: the octets", KEY_BIN, out, 16);
 	memset(out, 0x55, sizeof(out));
 	memset(untouched, 0x55, sizeof(untouched));
-	check_int("nt hash: 31 digits refused", -1, ldap_value_nt_hash(KEY_HEX, 31, out));
-	check_int("nt hash: 33 digits refused", -1, ldap_value_nt_hash("0123456789abcdef0123456789abcdef0", 33, out));
-	check_int("nt hash: a blank refused", -1, ldap_value_nt_hash("0123456789abcdef 123456789abcdef", 32, out));
-	check_int("nt hash: a NUL refused", -1, ldap_value_nt_hash("0123456789abcdef\0" "123456789abcdef", 32, out));
-	check_int("nt hash: 'x' refused", -1, ldap_value_nt_hash("0x23456789abcdef0123456789abcdef", 32, out));
+	check_int("nt hash: 31 digits refused", -1, ldap_values_nt_hash(KEY_HEX, 31, out));
+	check_int("nt hash: 33 digits refused", -1, ldap_values_nt_hash("0123456789abcdef0123456789abcdef0", 33, out));
+	check_int("nt hash: a blank refused", -1, ldap_values_nt_hash("0123456789abcdef 123456789abcdef", 32, out));
+	check_int("nt hash: a NUL refused", -1, ldap_values_nt_hash("0123456789abcdef\0" "123456789abcdef", 32, out));
+	check_int("nt hash: 'x' refused", -1, ldap_values_nt_hash("0x23456789abcdef0123456789abcdef", 32, out));
 	check_bytes("nt hash: refused ones write nothing", untouched, 16, out, 16);
 
-	check_int("aaa key: 2 digits", 0, ldap_value_hex_key("A5", 2, out, 64, &len));
+	check_int("aaa key: 2 digits", 0, ldap_values_hex_key("A5", 2, out, 64, &len));
 	check_int("aaa key: 2 digits is 1 octet", 1, (long long) len);
 	check_hex("aaa key: the octet", "a5", out, 1);
 	{
 		char hex130[130];
 
 		for (len = 0; len < sizeof(hex130); len++) hex130[len] = "0123456789abcdef"[len % 16];
-		check_int("aaa key: 128 digits (64 octets)", 0, ldap_value_hex_key(hex130, 128, out, 64, &len));
+		check_int("aaa key: 128 digits (64 octets)", 0, ldap_values_hex_key(hex130, 128, out, 64, &len));
 		check_int("aaa key: 64 octets", 64, (long long) len);
-		check_int("aaa key: 130 digits refused", -1, ldap_value_hex_key(hex130, 130, out, 64, &len));
-		check_int("aaa key: 126 digits over max 62 refused", -1, ldap_value_hex_key(hex130, 126, out, 62, &len));
+		check_int("aaa key: 130 digits refused", -1, ldap_values_hex_key(hex130, 130, out, 64, &len));
+		check_int("aaa key: 126 digits over max 62 refused", -1, ldap_values_hex_key(hex130, 126, out, 62, &len));
 	}
-	check_int("aaa key: odd count refused", -1, ldap_value_hex_key("abc", 3, out, 64, &len));
-	check_int("aaa key: empty refused", -1, ldap_value_hex_key("", 0, out, 64, &len));
-	check_int("aaa key: NULL refused", -1, ldap_value_hex_key(NULL, 2, out, 64, &len));
-	check_int("aaa key: non-hex refused", -1, ldap_value_hex_key("zz", 2, out, 64, &len));
+	check_int("aaa key: odd count refused", -1, ldap_values_hex_key("abc", 3, out, 64, &len));
+	check_int("aaa key: empty refused", -1, ldap_values_hex_key("", 0, out, 64, &len));
+	check_int("aaa key: NULL refused", -1, ldap_values_hex_key(NULL, 2, out, 64, &len));
+	check_int("aaa key: non-hex refused", -1, ldap_values_hex_key("zz", 2, out, 64, &len));
 
-	check_int("spi: 0", 0, ldap_value_spi("0", 1, &spi));
-	check_int("spi: 4294967295", 0, ldap_value_spi("4294967295", 10, &spi));
+	check_int("spi: 0", 0, ldap_values_spi("0", 1, &spi));
+	check_int("spi: 4294967295", 0, ldap_values_spi("4294967295", 10, &spi));
 	check_int("spi: 4294967295 read", 4294967295LL, spi);
-	check_int("spi: 0000000257 (leading zeros)", 0, ldap_value_spi("0000000257", 10, &spi));
+	check_int("spi: 0000000257 (leading zeros)", 0, ldap_values_spi("0000000257", 10, &spi));
 	check_int("spi: 257 read", 257, spi);
-	check_int("spi: 4294967296 refused", -1, ldap_value_spi("4294967296", 10, &spi));
-	check_int("spi: 11 digits refused", -1, ldap_value_spi("00000000001", 11, &spi));
-	check_int("spi: sign refused", -1, ldap_value_spi("+1", 2, &spi));
-	check_int("spi: empty refused", -1, ldap_value_spi("", 0, &spi));
+	check_int("spi: 4294967296 refused", -1, ldap_values_spi("4294967296", 10, &spi));
+	check_int("spi: 11 digits refused", -1, ldap_values_spi("00000000001", 11, &spi));
+	check_int("spi: sign refused", -1, ldap_values_spi("+1", 2, &spi));
+	check_int("spi: empty refused", -1, ldap_values_spi("", 0, &spi));
 
-	check_int("time: 0", 0, ldap_value_time("0", 1, &t));
+	check_int("time: 0", 0, ldap_values_time("0", 1, &t));
 	check_int("time: 0 read", 0, t);
-	check_int("time: -5", 0, ldap_value_time("-5", 2, &t));
+	check_int("time: -5", 0, ldap_values_time("-5", 2, &t));
 	check_int("time: -5 read", -5, t);
-	check_int("time: 18 digits", 0, ldap_value_time("999999999999999999", 18, &t));
+	check_int("time: 18 digits", 0, ldap_values_time("999999999999999999", 18, &t));
 	check_int("time: 18 digits read", 999999999999999999LL, t);
-	check_int("time: -18 digits", 0, ldap_value_time("-999999999999999999", 19, &t));
+	check_int("time: -18 digits", 0, ldap_values_time("-999999999999999999", 19, &t));
 	check_int("time: -18 digits read", -999999999999999999LL, t);
-	check_int("time: INT64_MAX", 0, ldap_value_time("9223372036854775807", 19, &t));
+	check_int("time: INT64_MAX", 0, ldap_values_time("9223372036854775807", 19, &t));
 	check_int("time: INT64_MAX read", INT64_MAX, t);
-	check_int("time: -INT64_MAX", 0, ldap_value_time("-9223372036854775807", 20, &t));
+	check_int("time: -INT64_MAX", 0, ldap_values_time("-9223372036854775807", 20, &t));
 	check_int("time: -INT64_MAX read", -INT64_MAX, t);
-	check_int("time: INT64_MAX + 1 refused (would overflow)", -1, ldap_value_time("9223372036854775808", 19, &t));
-	check_int("time: 19 nines refused (would overflow)", -1, ldap_value_time("9999999999999999999", 19, &t));
-	check_int("time: -INT64_MAX - 1 refused", -1, ldap_value_time("-9223372036854775808", 20, &t));
-	check_int("time: 20 digits refused", -1, ldap_value_time("00000000000000000001", 20, &t));
-	check_int("time: '-' alone refused", -1, ldap_value_time("-", 1, &t));
-	check_int("time: blank refused", -1, ldap_value_time(" 1", 2, &t));
-	check_int("time: empty refused", -1, ldap_value_time("", 0, &t));
+	check_int("time: INT64_MAX + 1 refused (would overflow)", -1, ldap_values_time("9223372036854775808", 19, &t));
+	check_int("time: 19 nines refused (would overflow)", -1, ldap_values_time("9999999999999999999", 19, &t));
+	check_int("time: -INT64_MAX - 1 refused", -1, ldap_values_time("-9223372036854775808", 20, &t));
+	check_int("time: 20 digits refused", -1, ldap_values_time("00000000000000000001", 20, &t));
+	check_int("time: '-' alone refused", -1, ldap_values_time("-", 1, &t));
+	check_int("time: blank refused", -1, ldap_values_time(" 1", 2, &t));
+	check_int("time: empty refused", -1, ldap_values_time("", 0, &t));
 
-	check_int("acct flags: D", 'D', ldap_value_acct_flag("[UD         ]", 13, "DL"));
-	check_int("acct flags: first of L and D", 'L', ldap_value_acct_flag("[LD]", 4, "DL"));
-	check_int("acct flags: after ']' ignored", 0, ldap_value_acct_flag("[U ]D", 5, "DL"));
-	check_int("acct flags: X", 'X', ldap_value_acct_flag("[UX ]", 5, "X"));
-	check_int("acct flags: none", 0, ldap_value_acct_flag("[U          ]", 13, "DL"));
-	check_int("acct flags: NUL is not a flag", 0, ldap_value_acct_flag("[\0U]", 4, "DL"));
+	check_int("acct flags: D", 'D', ldap_values_acct_flag("[UD         ]", 13, "DL"));
+	check_int("acct flags: first of L and D", 'L', ldap_values_acct_flag("[LD]", 4, "DL"));
+	check_int("acct flags: after ']' ignored", 0, ldap_values_acct_flag("[U ]D", 5, "DL"));
+	check_int("acct flags: X", 'X', ldap_values_acct_flag("[UX ]", 5, "X"));
+	check_int("acct flags: none", 0, ldap_values_acct_flag("[U          ]", 13, "DL"));
+	check_int("acct flags: NUL is not a flag", 0, ldap_values_acct_flag("[\0U]", 4, "DL"));
 
-	check_int("algorithm: hmac-md5", 0, ldap_value_algorithm("hmac-md5x", 8, alg, 9));
+	check_int("algorithm: hmac-md5", 0, ldap_values_algorithm("hmac-md5x", 8, alg, 9));
 	check_true("algorithm: copied with a NUL", strcmp(alg, "hmac-md5") == 0);
-	check_int("algorithm: too long for the buffer", -1, ldap_value_algorithm("hmac-md5", 8, alg, 8));
-	check_int("algorithm: blank refused", -1, ldap_value_algorithm("hmac md5", 8, alg, 9));
-	check_int("algorithm: empty refused", -1, ldap_value_algorithm("", 0, alg, 8));
+	check_int("algorithm: too long for the buffer", -1, ldap_values_algorithm("hmac-md5", 8, alg, 8));
+	check_int("algorithm: blank refused", -1, ldap_values_algorithm("hmac md5", 8, alg, 9));
+	check_int("algorithm: empty refused", -1, ldap_values_algorithm("", 0, alg, 8));
 }
 
 /* chunks of the given data sizes and sequence numbers (0: the position + 1), code 6, ident 42 */
