@@ -90,10 +90,14 @@ resources() {
 	local name=$1 pid=$2 f0=$3 r0=$4 l0=$5 f1 r1 l1
 	f1=$(fds "$pid") r1=$(rss "$pid") l1=$(ldapconns "$pid")
 	say "    $name: fds $f0 -> $f1 (of which pooled LDAP connections $l0 -> $l1), RSS $r0 -> $r1 kB"
-	if [ $((f1 - l1)) -le $((f0 - l0)) ] && [ "$l1" -le 8 ] && [ "$r1" -le $((r0 + 2048)) ]; then
-		say "PASS $name: fds other than LDAP connections not more than before ($((f0 - l0)) -> $((f1 - l1))), LDAP connections within the pool max ($l1 <= 8), RSS within 2 MB ($r0 -> $r1 kB)"
+	# Under ASan (SANITIZE=1, RADIUSD_ENV preloads libasan) freed memory sits in its quarantine,
+	# so RSS grows by design: there the memory check is valgrind's (tests/valgrind.sh), not this.
+	local rss_allow=2048
+	case "${RADIUSD_ENV:-}" in *libasan*) rss_allow=65536 ;; esac
+	if [ $((f1 - l1)) -le $((f0 - l0)) ] && [ "$l1" -le 8 ] && [ "$r1" -le $((r0 + rss_allow)) ]; then
+		say "PASS $name: fds other than LDAP connections not more than before ($((f0 - l0)) -> $((f1 - l1))), LDAP connections within the pool max ($l1 <= 8), RSS within $((rss_allow / 1024)) MB ($r0 -> $r1 kB)"
 	else
-		say "FAIL $name: fds other than LDAP connections $((f0 - l0)) -> $((f1 - l1)), LDAP connections $l1 (max 8), RSS $r0 -> $r1 kB (allowed: no more fds, RSS + 2048 kB)"
+		say "FAIL $name: fds other than LDAP connections $((f0 - l0)) -> $((f1 - l1)), LDAP connections $l1 (max 8), RSS $r0 -> $r1 kB (allowed: no more fds, RSS + $rss_allow kB)"
 		failed=1
 	fi
 }
