@@ -548,6 +548,48 @@ static mipkey_result_t change_in_entry(ldap_inst_t const *inst, REQUEST *request
 				       struct berval *old_value, mipkey_auth_t const *auth, mipkey_cpw_t const *cpw,
 				       mipkey_key_t *out);
 
+/*
+ * One search within a request's LDAP budget (`timeout`, counted from t0), on a pooled
+ * connection. *conn is NULL (logged) when no connection could be had; otherwise the caller
+ * releases it and frees *res.
+ */
+static int search_in_budget(ldap_inst_t const *inst, REQUEST *request, char const *filter, char const * const *attrs,
+			    struct timespec const *t0, ldap_conn_t **conn, LDAPMessage **res)
+{
+	struct timeval	tv;
+	int		rc, tries;
+
+	*res = NULL;
+	*conn = fr_connection_get(inst->pool);
+	if (!*conn) {
+		log_no_connection(inst, request);
+		return LDAP_SERVER_DOWN;
+	}
+	RDEBUG2("Searching \"%s\" for %s", inst->base_dn, filter);
+	for (tries = 0; ; tries++) {
+		tv = remaining(t0, inst->search_timeout, 1000);
+		rc = ldap_search_ext_s((*conn)->ld, inst->base_dn, LDAP_SCOPE_SUBTREE, filter,
+				       (char **)(uintptr_t) attrs, 0, NULL, NULL, &tv, 2, res);
+		if (!is_connection_error(rc) || tries > 0) return rc;
+
+		/*
+		 * The server went away under a pooled connection (restart): one try on another
+		 * connection. Not fr_connection_reconnect(): in FreeRADIUS 3.2 it connects and binds
+		 * with the pool's mutex held, so a slow or hung server would block every thread
+		 * that wants a connection, for up to net_timeout.
+		 */
+		if (*res) ldap_msgfree(*res);
+		*res = NULL;
+		RDEBUG2("LDAP connection lost (%s), trying another one", ldap_err2string(rc));
+		fr_connection_close(inst->pool, *conn, "connection lost");
+		*conn = fr_connection_get(inst->pool);
+		if (!*conn) {
+			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
+			return rc;
+		}
+	}
+}
+
 /* The search (and, for a password change, the change) of ldap_lookup / ldap_change_password. */
 static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_auth_t const *auth,
 				    mipkey_cpw_t const *cpw, mipkey_key_t *out)
@@ -559,7 +601,7 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 	struct timespec	t0;
 	char		filter[FILTER_MAX];
 	char const	*err;
-	int		rc, tries, count;
+	int		rc, count;
 	mipkey_result_t	result;
 
 	if (rfc4515_expand_filter(filter, sizeof(filter), inst->filter, auth->account, auth->account_len,
@@ -574,35 +616,8 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 	 * timeout + 1 s even when the pool had to open a connection first.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	conn = fr_connection_get(inst->pool);
-	if (!conn) {
-		log_no_connection(inst, request);
-		return MIPKEY_BACKEND_DOWN;
-	}
-
-	RDEBUG2("Searching \"%s\" for %s", inst->base_dn, filter);
-	for (tries = 0; ; tries++) {
-		tv = remaining(&t0, inst->search_timeout, 1000);
-		rc = ldap_search_ext_s(conn->ld, inst->base_dn, LDAP_SCOPE_SUBTREE, filter,
-				       (char **)(uintptr_t) inst->attrs, 0, NULL, NULL, &tv, 2, &res);
-		if (!is_connection_error(rc) || tries > 0) break;
-
-		/*
-		 * The server went away under a pooled connection (restart): one try on another
-		 * connection. Not fr_connection_reconnect(): in FreeRADIUS 3.2 it connects and binds
-		 * with the pool's mutex held, so a slow or hung server would block every thread
-		 * that wants a connection, for up to net_timeout.
-		 */
-		if (res) ldap_msgfree(res);
-		res = NULL;
-		RDEBUG2("LDAP connection lost (%s), trying another one", ldap_err2string(rc));
-		fr_connection_close(inst->pool, conn, "connection lost");
-		conn = fr_connection_get(inst->pool);
-		if (!conn) {
-			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
-			return MIPKEY_BACKEND_DOWN;
-		}
-	}
+	rc = search_in_budget(inst, request, filter, inst->attrs, &t0, &conn, &res);
+	if (!conn) return MIPKEY_BACKEND_DOWN;
 
 	switch (rc) {
 	case LDAP_SUCCESS:
@@ -897,12 +912,11 @@ static mipkey_result_t ldap_lookup_key0(void *instance, REQUEST *request, uint32
 	LDAPMessage	*res = NULL, *entry;
 	struct berval	**key = NULL, **name = NULL;
 	struct berval const *k, *n;
-	struct timeval	tv;
 	struct timespec	t0;
 	char const	*attrs[3] = { inst->kdc_key_attribute, inst->kdc_name_attribute, NULL };
 	char		filter[FILTER_MAX], spi_str[16];
 	char const	*err;
-	int		rc, tries;
+	int		rc;
 	mipkey_result_t	result = MIPKEY_NO_USER;
 
 	snprintf(spi_str, sizeof(spi_str), "%u", spi);
@@ -912,26 +926,8 @@ static mipkey_result_t ldap_lookup_key0(void *instance, REQUEST *request, uint32
 		return MIPKEY_INVALID;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	conn = fr_connection_get(inst->pool);
-	if (!conn) {
-		log_no_connection(inst, request);
-		return MIPKEY_BACKEND_DOWN;
-	}
-	RDEBUG2("Searching \"%s\" for %s", inst->base_dn, filter);
-	for (tries = 0; ; tries++) {
-		tv = remaining(&t0, inst->search_timeout, 1000);
-		rc = ldap_search_ext_s(conn->ld, inst->base_dn, LDAP_SCOPE_SUBTREE, filter,
-				       (char **)(uintptr_t) attrs, 0, NULL, NULL, &tv, 2, &res);
-		if (!is_connection_error(rc) || tries > 0) break;
-		if (res) ldap_msgfree(res);
-		res = NULL;
-		fr_connection_close(inst->pool, conn, "connection lost");
-		conn = fr_connection_get(inst->pool);
-		if (!conn) {
-			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
-			return MIPKEY_BACKEND_DOWN;
-		}
-	}
+	rc = search_in_budget(inst, request, filter, attrs, &t0, &conn, &res);
+	if (!conn) return MIPKEY_BACKEND_DOWN;
 	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED && rc != LDAP_NO_SUCH_OBJECT) {
 		RERROR("LDAP server %s unreachable or search failed: %s", inst->server, ldap_err2string(rc));
 		ldap_msgfree(res);
@@ -947,8 +943,7 @@ static mipkey_result_t ldap_lookup_key0(void *instance, REQUEST *request, uint32
 	name = ldap_get_values_len(conn->ld, entry, inst->kdc_name_attribute);
 	k = single_value(key);
 	n = single_value(name);
-	if (!k || !k->bv_len || k->bv_len % 2 || k->bv_len > 2 * MIPKEY_KEY0_MAX ||
-	    fr_hex2bin(out->key, sizeof(out->key), k->bv_val, k->bv_len) != k->bv_len / 2) {
+	if (!k || ldap_values_hex_key(k->bv_val, k->bv_len, out->key, sizeof(out->key), &out->key_len) < 0) {
 		RWDEBUG("LDAP entry of KEY0 SPI %u: %s is missing, repeated or not hex of at most %d digits", spi,
 			inst->kdc_key_attribute, 2 * MIPKEY_KEY0_MAX);
 		OPENSSL_cleanse(out->key, sizeof(out->key));
@@ -957,9 +952,9 @@ static mipkey_result_t ldap_lookup_key0(void *instance, REQUEST *request, uint32
 	if (!n || !n->bv_len || n->bv_len >= sizeof(out->name) || memchr(n->bv_val, '\0', n->bv_len)) {
 		RWDEBUG("LDAP entry of KEY0 SPI %u: %s is missing, repeated or unusable", spi, inst->kdc_name_attribute);
 		OPENSSL_cleanse(out->key, sizeof(out->key));
+		out->key_len = 0;
 		goto done;
 	}
-	out->key_len = k->bv_len / 2;
 	memcpy(out->name, n->bv_val, n->bv_len);
 	out->name[n->bv_len] = '\0';
 	out->name_len = n->bv_len;
