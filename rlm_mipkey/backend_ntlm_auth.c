@@ -229,6 +229,47 @@ static run_rc_t run(REQUEST *request, char *const argv[], uint32_t timeout, char
 }
 
 /*
+ * Runs ntlm_auth with the helper protocol (and option, and --configfile when one is
+ * configured) on req: MIPKEY_OK with a complete answer in out, else MIPKEY_BACKEND_DOWN with
+ * the reason logged.
+ */
+static mipkey_result_t ask_ntlm_auth(ntlm_auth_inst_t const *inst, REQUEST *request, char const *protocol,
+				     char const *option, char const *req, size_t reqlen, char *out, size_t outlen)
+{
+	char		*argv[5], *configfile = NULL;
+	int		argc = 0;
+	run_rc_t	rc;
+
+	argv[argc++] = (char *)(uintptr_t) inst->program;
+	argv[argc++] = (char *)(uintptr_t) protocol;
+	if (option) argv[argc++] = (char *)(uintptr_t) option;
+	if (inst->config_file) {
+		configfile = talloc_asprintf(request, "--configfile=%s", inst->config_file);
+		if (!configfile) return MIPKEY_BACKEND_DOWN;
+		argv[argc++] = configfile;
+	}
+	argv[argc] = NULL;
+	rc = run(request, argv, inst->timeout, req, reqlen, out, outlen);
+	talloc_free(configfile);
+
+	switch (rc) {
+	case RUN_ANSWER:
+		return MIPKEY_OK;
+	case RUN_TIMEOUT:
+		RERROR("Domain controller unreachable: ntlm_auth did not answer within %u s", inst->timeout);
+		break;
+	case RUN_INCOMPLETE:
+		RERROR("Domain controller unreachable: ntlm_auth ended without a complete answer");
+		break;
+	case RUN_ERROR:
+	default:
+		RERROR("Domain controller unreachable: ntlm_auth could not be run");
+		break;
+	}
+	return MIPKEY_BACKEND_DOWN;
+}
+
+/*
  * Whom a helper request is about: the NT domain, and the protocol lines naming user and
  * domain. Base64 ("Key:: value"), so a name with a newline cannot add lines to the request;
  * no NT-Domain for an empty domain (ntlm_auth then asks winbindd's own domain).
@@ -276,10 +317,8 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 	helper_who_t		who;
 	char			challenge[2 * MSCHAPV2_CHALLENGE_HASH_LEN + 1], response[2 * MSCHAPV2_NT_RESPONSE_LEN + 1];
 	char			output[OUTPUT_MAX], req[REQUEST_MAX];
-	char			*argv[5], *configfile = NULL;
 	char const		*err = NULL;
-	int			argc = 0, len;
-	run_rc_t		rc;
+	int			len;
 	mipkey_result_t		result;
 
 	out->kind = MIPKEY_KEY_VERIFIED;
@@ -298,42 +337,12 @@ static mipkey_result_t ntlm_auth_lookup(void *instance, REQUEST *request, mipkey
 		return MIPKEY_INVALID;
 	}
 
-	argv[argc++] = (char *)(uintptr_t) inst->program;
-	argv[argc++] = "--helper-protocol=ntlm-server-1";
-	argv[argc++] = "--allow-mschapv2";
-	if (inst->config_file) {
-		configfile = talloc_asprintf(request, "--configfile=%s", inst->config_file);
-		if (!configfile) {
-			OPENSSL_cleanse(req, sizeof(req));
-			return MIPKEY_BACKEND_DOWN;
-		}
-		argv[argc++] = configfile;
-	}
-	argv[argc] = NULL;
-
 	RDEBUG2("Asking the domain controller (ntlm_auth) for %s\\%.*s", who.domain, (int) auth->account_len,
 		auth->account);
-	rc = run(request, argv, inst->timeout, req, (size_t) len, output, sizeof(output));
+	result = ask_ntlm_auth(inst, request, "--helper-protocol=ntlm-server-1", "--allow-mschapv2", req, (size_t) len,
+			       output, sizeof(output));
 	OPENSSL_cleanse(req, sizeof(req));
-	talloc_free(configfile);
-
-	switch (rc) {
-	case RUN_ANSWER:
-		break;
-	case RUN_TIMEOUT:
-		RERROR("Domain controller unreachable: ntlm_auth did not answer within %u s", inst->timeout);
-		result = MIPKEY_BACKEND_DOWN;
-		goto done;
-	case RUN_INCOMPLETE:
-		RERROR("Domain controller unreachable: ntlm_auth ended without a complete answer");
-		result = MIPKEY_BACKEND_DOWN;
-		goto done;
-	case RUN_ERROR:
-	default:
-		RERROR("Domain controller unreachable: ntlm_auth could not be run");
-		result = MIPKEY_BACKEND_DOWN;
-		goto done;
-	}
+	if (result != MIPKEY_OK) goto done;
 
 	switch (ntlm_answer_login(output, out->key, &err)) {
 	case NTLM_LOGIN_KEY:
@@ -383,11 +392,8 @@ static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *reques
 	helper_who_t		who;
 	char			new_hex[2 * MSCHAPV2_PW_BLOCK_LEN + 1], old_hex[2 * MSCHAPV2_HASH_LEN + 1];
 	char			output[OUTPUT_MAX], *req = NULL;
-	char			*argv[4], *configfile = NULL;
 	char const		*err = NULL;
-	int			argc = 0;
 	uint32_t		status;
-	run_rc_t		rc;
 	mipkey_result_t		result;
 
 	result = helper_who(inst, request, auth, &who);
@@ -400,38 +406,11 @@ static mipkey_result_t ntlm_auth_change_password(void *instance, REQUEST *reques
 	OPENSSL_cleanse(old_hex, sizeof(old_hex));
 	if (!req) return MIPKEY_BACKEND_DOWN;
 
-	argv[argc++] = (char *)(uintptr_t) inst->program;
-	argv[argc++] = "--helper-protocol=ntlm-change-password-1";
-	if (inst->config_file) {
-		configfile = talloc_asprintf(request, "--configfile=%s", inst->config_file);
-		if (!configfile) {
-			result = MIPKEY_BACKEND_DOWN;
-			goto done;
-		}
-		argv[argc++] = configfile;
-	}
-	argv[argc] = NULL;
-
 	RDEBUG2("Asking the domain controller (ntlm_auth) to change the password of %s\\%.*s", who.domain,
 		(int) auth->account_len, auth->account);
-	rc = run(request, argv, inst->timeout, req, strlen(req), output, sizeof(output));
-	switch (rc) {
-	case RUN_ANSWER:
-		break;
-	case RUN_TIMEOUT:
-		RERROR("Domain controller unreachable: ntlm_auth did not answer within %u s", inst->timeout);
-		result = MIPKEY_BACKEND_DOWN;
-		goto done;
-	case RUN_INCOMPLETE:
-		RERROR("Domain controller unreachable: ntlm_auth ended without a complete answer");
-		result = MIPKEY_BACKEND_DOWN;
-		goto done;
-	case RUN_ERROR:
-	default:
-		RERROR("Domain controller unreachable: ntlm_auth could not be run");
-		result = MIPKEY_BACKEND_DOWN;
-		goto done;
-	}
+	result = ask_ntlm_auth(inst, request, "--helper-protocol=ntlm-change-password-1", NULL, req, strlen(req), output,
+			       sizeof(output));
+	if (result != MIPKEY_OK) goto done;
 
 	switch (ntlm_answer_change(output, &err)) {
 	case NTLM_CHANGE_DONE:
@@ -460,7 +439,6 @@ done:
 	OPENSSL_cleanse(output, sizeof(output));
 	OPENSSL_cleanse(req, talloc_array_length(req));
 	talloc_free(req);
-	talloc_free(configfile);
 	return result;
 }
 
