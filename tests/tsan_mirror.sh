@@ -19,6 +19,7 @@
 #      rewrites the same entries (same hash: every request must still be accepted) and adds and
 #      deletes others, so readers and the session thread meet on every stripe;
 #   3. PASS when TSan wrote no report (DIR/reports/tsan.*), else FAIL and the reports.
+# tests/tsan_mirror.supp: what is suppressed (FreeRADIUS's own hand-off and exit), and why.
 # Ports: TSAN_LDAP_PORT (38990), TSAN_RADIUS_PORT (38991); test_ldap_mirror.py's own (38970-38975).
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,7 +48,7 @@ runtime=$(gcc -print-file-name=libtsan.so)
 rm -rf "$DIR/reports" && mkdir -p "$DIR/reports" || exit 1
 export RADIUSD_MODULE_DIR=$DIR/src/.libs
 # exitcode=0: a report must not fail radiusd -C and stop the run early; step 3 gives the verdict.
-export RADIUSD_ENV="LD_PRELOAD=$DIR/nodeepbind.so:$runtime TSAN_OPTIONS=log_path=$DIR/reports/tsan:exitcode=0:history_size=4:second_deadlock_stack=1"
+export RADIUSD_ENV="LD_PRELOAD=$DIR/nodeepbind.so:$runtime TSAN_OPTIONS=log_path=$DIR/reports/tsan:exitcode=0:suppressions=$REPO/tests/tsan_mirror.supp:history_size=7:second_deadlock_stack=1"
 # shellcheck source=lib/slapd.sh
 source tests/lib/slapd.sh
 # shellcheck source=lib/radiusd.sh
