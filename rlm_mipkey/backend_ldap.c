@@ -398,7 +398,11 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 	check_pool_size(inst, cs);
 	talloc_set_destructor(inst, _inst_free);
 
-	if (inst->mirror) {
+	/*
+	 *	radiusd -C connects to nothing (nor does the pool): a mirror thread would still be
+	 *	syncing when the check exits, racing libldap's exit-time destructors (ThreadSanitizer).
+	 */
+	if (inst->mirror && !check_config) {
 		/* The same attributes as the search, and the names requests are looked up by. */
 		for (i = 0; inst->attrs[i]; i++) inst->mirror_attrs[i] = inst->attrs[i];
 		inst->mirror_attrs[i++] = inst->mirror_name_attribute;

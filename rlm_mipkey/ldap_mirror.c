@@ -664,6 +664,13 @@ ldap_mirror_t *ldap_mirror_start(ldap_mirror_config_t const *config)
 	for (i = 0; i < STRIPES; i++) pthread_rwlock_init(&m->lock[i], &attr);
 	pthread_rwlockattr_destroy(&attr);
 
+	/*
+	 *	libldap sets up its global options (and their mutex) on first use, unguarded: two
+	 *	mirror threads opening their first connection at once raced there (ThreadSanitizer,
+	 *	tests/tsan_mirror.sh). Done here, in the main thread, before any thread starts.
+	 */
+	ldap_get_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &i);
+
 	if (pthread_create(&m->thread, NULL, mirror_thread, m) != 0) {
 		for (i = 0; i < STRIPES; i++) pthread_rwlock_destroy(&m->lock[i]);
 		goto error;
