@@ -5,11 +5,12 @@
 # fed by the same rlm_files users file, so A and B see the same users and the same core:
 #   port P     bench-mipkey: files, then rlm_mipkey (backend = none: k from control:NT-Password)
 #   port P+1   bench-stock:  files, then Debian's stock rlm_mschap
+#   port P+6   bench-accept:       files, Auth-Type Accept, no reply attribute (the core's own
+#                                  cost, no authentication module: bench/run's mem-accept)
 # With BENCH_STATIC_PLAIN / BENCH_STATIC_MIP (files of "Attr := value" lines: what rlm_mipkey
 # answered), the limit's sites (no authentication module at all, for bench/callgrind.sh):
 #   port P+4   bench-static-plain: files, Auth-Type Accept, that reply given statically
 #   port P+5   bench-static-mip:   the same with the Mobile IP reply
-#   port P+6   bench-accept:       files, Auth-Type Accept, no reply attribute
 # With LDAP (bench_server_setup ... LDAP_PORT):
 #   port P+2   bench-mipkey-ldap: rlm_mipkey, backend = ldap (one search per request)
 #   port P+3   bench-stock-ldap:  stock rlm_ldap (freeradius-ldap) + rlm_mschap, rlm_pap to turn
@@ -185,8 +186,8 @@ CONF
 	if [ -n "${BENCH_STATIC_PLAIN:-}" ]; then
 		_bench_static_site bench-static-plain $((port + 4)) "$BENCH_STATIC_PLAIN" >>"$dir/raddb/radiusd.conf"
 		_bench_static_site bench-static-mip $((port + 5)) "$BENCH_STATIC_MIP" >>"$dir/raddb/radiusd.conf"
-		_bench_static_site bench-accept $((port + 6)) /dev/null >>"$dir/raddb/radiusd.conf"
 	fi
+	_bench_static_site bench-accept $((port + 6)) /dev/null >>"$dir/raddb/radiusd.conf"
 	if [ -n "$ldap_port" ]; then
 		cat >>"$dir/raddb/radiusd.conf" <<CONF
 server bench-mipkey-ldap {
