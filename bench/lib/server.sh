@@ -13,6 +13,8 @@
 #   port P+5   bench-static-mip:   the same with the Mobile IP reply
 # With LDAP (bench_server_setup ... LDAP_PORT):
 #   port P+2   bench-mipkey-ldap: rlm_mipkey, backend = ldap (one search per request)
+#   port P+7   bench-mipkey-ldap-lean: the same asking slapd only what stock rlm_ldap asks
+#                                 (filter (uid=%u), the NT hash alone)
 #   port P+3   bench-stock-ldap:  stock rlm_ldap (freeradius-ldap) + rlm_mschap, rlm_pap to turn
 #                                 the hex sambaNTPassword into NT-Password (as Debian's default site)
 #
@@ -112,6 +114,27 @@ CONF
 			}
 		}
 	}
+	# What the stock pipeline asks slapd: (uid=...) and the hash alone. Not a configuration to
+	# deploy (no objectClass, account-flag or expiry check): it measures what those cost.
+	mipkey mipkey_ldap_lean {
+		backend = ldap
+		ldap {
+			server = "ldap://127.0.0.1:$ldap_port"
+			base_dn = "$base"
+			identity = "$binddn"
+			password = "$bindpw"
+			filter = "(uid=%u)"
+			acct_flags_attribute = ""
+			pwd_must_change_attribute = ""
+			pwd_last_set_attribute = ""
+			pool {
+				start = 32
+				min = 32
+				max = 32
+				spare = 0
+			}
+		}
+	}
 	pap {
 		normalise = yes
 	}
@@ -202,6 +225,21 @@ server bench-mipkey-ldap {
 	authenticate {
 		Auth-Type mipkey_ldap {
 			mipkey_ldap
+		}
+	}
+}
+server bench-mipkey-ldap-lean {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $((port + 7))
+	}
+	authorize {
+		mipkey_ldap_lean
+	}
+	authenticate {
+		Auth-Type mipkey_ldap_lean {
+			mipkey_ldap_lean
 		}
 	}
 }
