@@ -9,7 +9,7 @@
 # image: Debian 12, its OpenSSL and FreeRADIUS). A change that makes a count drop by more than
 # 5% is reported, so that the baseline is lowered with it:
 #   bench/callgrind.sh -q -n 200 -w 30 -o bench/callgrind-baseline.txt   (after rm of the old)
-# Ports: PERF_PORT (38960) and the next one; loopback only, a private directory.
+# Ports: PERF_PORT (38960) to PERF_PORT + 6 (bench/lib/server.sh's sites); loopback only, a private directory.
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO" || exit 1

@@ -5,13 +5,16 @@
 # fed by the same rlm_files users file, so A and B see the same users and the same core:
 #   port P     bench-mipkey: files, then rlm_mipkey (backend = none: k from control:NT-Password)
 #   port P+1   bench-stock:  files, then Debian's stock rlm_mschap
+#   port P+6   bench-accept:       files, Auth-Type Accept, no reply attribute (the core's own
+#                                  cost, no authentication module: bench/run's mem-accept)
 # With BENCH_STATIC_PLAIN / BENCH_STATIC_MIP (files of "Attr := value" lines: what rlm_mipkey
 # answered), the limit's sites (no authentication module at all, for bench/callgrind.sh):
 #   port P+4   bench-static-plain: files, Auth-Type Accept, that reply given statically
 #   port P+5   bench-static-mip:   the same with the Mobile IP reply
-#   port P+6   bench-accept:       files, Auth-Type Accept, no reply attribute
 # With LDAP (bench_server_setup ... LDAP_PORT):
 #   port P+2   bench-mipkey-ldap: rlm_mipkey, backend = ldap (one search per request)
+#   port P+7   bench-mipkey-ldap-lean: the same asking slapd only what stock rlm_ldap asks
+#                                 (filter (uid=%u), the NT hash alone)
 #   port P+3   bench-stock-ldap:  stock rlm_ldap (freeradius-ldap) + rlm_mschap, rlm_pap to turn
 #                                 the hex sambaNTPassword into NT-Password (as Debian's default site)
 #
@@ -111,6 +114,27 @@ CONF
 			}
 		}
 	}
+	# What the stock pipeline asks slapd: (uid=...) and the hash alone. Not a configuration to
+	# deploy (no objectClass, account-flag or expiry check): it measures what those cost.
+	mipkey mipkey_ldap_lean {
+		backend = ldap
+		ldap {
+			server = "ldap://127.0.0.1:$ldap_port"
+			base_dn = "$base"
+			identity = "$binddn"
+			password = "$bindpw"
+			filter = "(uid=%u)"
+			acct_flags_attribute = ""
+			pwd_must_change_attribute = ""
+			pwd_last_set_attribute = ""
+			pool {
+				start = 32
+				min = 32
+				max = 32
+				spare = 0
+			}
+		}
+	}
 	pap {
 		normalise = yes
 	}
@@ -185,8 +209,8 @@ CONF
 	if [ -n "${BENCH_STATIC_PLAIN:-}" ]; then
 		_bench_static_site bench-static-plain $((port + 4)) "$BENCH_STATIC_PLAIN" >>"$dir/raddb/radiusd.conf"
 		_bench_static_site bench-static-mip $((port + 5)) "$BENCH_STATIC_MIP" >>"$dir/raddb/radiusd.conf"
-		_bench_static_site bench-accept $((port + 6)) /dev/null >>"$dir/raddb/radiusd.conf"
 	fi
+	_bench_static_site bench-accept $((port + 6)) /dev/null >>"$dir/raddb/radiusd.conf"
 	if [ -n "$ldap_port" ]; then
 		cat >>"$dir/raddb/radiusd.conf" <<CONF
 server bench-mipkey-ldap {
@@ -201,6 +225,21 @@ server bench-mipkey-ldap {
 	authenticate {
 		Auth-Type mipkey_ldap {
 			mipkey_ldap
+		}
+	}
+}
+server bench-mipkey-ldap-lean {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $((port + 7))
+	}
+	authorize {
+		mipkey_ldap_lean
+	}
+	authenticate {
+		Auth-Type mipkey_ldap_lean {
+			mipkey_ldap_lean
 		}
 	}
 }
