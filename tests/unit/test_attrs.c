@@ -1,12 +1,14 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  * test_attrs.c - unit tests for the byte-level checks of the request attributes: the
- * MS-CHAPv2 ones (rlm_mipkey/mschap_attrs.c). Expected values and offsets are written out by
- * hand here from the RFC 2548 layouts, every wrong length next to the right one.
+ * MS-CHAPv2 ones (rlm_mipkey/mschap_attrs.c) and the attribute front-end of a Mobile IP key
+ * request (rlm_mipkey/mip_attrs.c). Expected values and offsets are written out by hand here
+ * from the RFC 2548 layouts and mip_attrs.h, every wrong length next to the right one.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "mip_attrs.h"
 #include "mschap_attrs.h"
 #include "unit.h"
 
@@ -174,11 +176,158 @@ static void test_nt_password(void)
 	}
 }
 
+static mip_attrs_rc_t key_request(mip_attr_t const *attrs, size_t n, mip_key_request_t *kr, bool *has_ha,
+				  uint8_t ha[4], uint32_t *detail)
+{
+	memset(kr, 0xEE, sizeof(*kr));	/* the front-end zeroes it */
+	*detail = 0xDEAD;
+	memset(ha, 0, 4);
+	return mip_attrs_key_request(attrs, n, kr, has_ha, ha, detail);
+}
+
+static void test_mip_attrs(void)
+{
+	static uint8_t const one[4] = { 0, 0, 0, 1 }, two[4] = { 0, 0, 0, 2 }, three[4] = { 0, 0, 0, 3 },
+			     four[4] = { 0, 0, 0, 4 }, zero[4] = { 0 }, big[4] = { 0x80, 0, 1, 0 },
+			     spi_a[4] = { 0, 0, 1, 0 }, spi_b[4] = { 0, 0, 1, 1 }, spi_c[4] = { 0xff, 0xff, 0xff, 0xff },
+			     ha_a[4] = { 192, 0, 2, 1 }, ha_b[4] = { 198, 51, 100, 1 }, ha6[16] = { 0x20, 0x01, 0x0d, 0xb8 },
+			     hoa[4] = { 192, 0, 2, 10 }, life[4] = { 0, 0, 0x0e, 0x10 }, len5[5] = { 0 };
+	mip_key_request_t	kr;
+	bool			has_ha;
+	uint8_t			ha[4];
+	uint32_t		detail;
+	char			name[100];
+	mip_attr_id_t		id;
+
+	{
+		mip_attr_t a[] = {
+			{ MIP_ATTR_USER_NAME, (uint8_t const *) "alice@example.net", 17 },
+			{ MIP_ATTR_KEY_REQUEST, three, 4 }, { MIP_ATTR_WIMAX_MN_HA_SPI, spi_c, 4 },
+			{ MIP_ATTR_MN_HA_SPI, spi_a, 4 }, { MIP_ATTR_MN_FA_SPI, spi_b, 4 },
+			{ MIP_ATTR_WIMAX_HOME_AGENT, ha_b, 4 }, { MIP_ATTR_3GPP2_HOME_AGENT, ha_a, 4 },
+			{ MIP_ATTR_HOME_ADDRESS, hoa, 4 }, { MIP_ATTR_AAA_SPI, two, 4 },
+			{ MIP_ATTR_REQUESTED_LIFETIME, life, 4 }, { MIP_ATTR_MN_HA_SPI, spi_b, 4 },
+		};
+
+		check_int("mip attrs: both keys", MIP_ATTRS_OK, key_request(a, 11, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: both keys: source", MIP_SOURCE_ATTRIBUTES, kr.source);
+		check_true("mip attrs: both keys: MN-HA and MN-FA", kr.mn_ha && kr.mn_fa);
+		check_int("mip attrs: both keys: Mipkey-MN-HA-SPI before WiMAX's, the first of two", 256, kr.mn_ha_spi);
+		check_int("mip attrs: both keys: MN-FA SPI", 257, kr.mn_fa_spi);
+		check_int("mip attrs: both keys: subtypes 1", 0x0101, kr.mn_ha_subtype << 8 | kr.mn_fa_subtype);
+		check_true("mip attrs: both keys: 3GPP2 home agent before WiMAX's", has_ha);
+		check_hex("mip attrs: both keys: home agent", "c0000201", ha, 4);
+		check_true("mip attrs: both keys: home address", kr.has_home_address);
+		check_hex("mip attrs: both keys: home address value", "c000020a", kr.home_address, 4);
+		check_true("mip attrs: both keys: AAA SPI", kr.has_aaa_spi && kr.aaa_spi == 2);
+		check_int("mip attrs: both keys: lifetime", 3600, kr.requested_lifetime);
+		check_true("mip attrs: both keys: User-Name",
+			   kr.user_name == (char const *) a[0].value && kr.user_name_len == 17);
+		check_true("mip attrs: both keys: no RRQ fields", !kr.has_gen_auth && !kr.rrq_md5 && !kr.nai && !kr.identification);
+	}
+	{
+		mip_attr_t a[] = { { MIP_ATTR_3GPP2_MN_HA_SPI, big, 4 }, { MIP_ATTR_WIMAX_MN_HA_SPI, spi_a, 4 } };
+
+		check_int("mip attrs: 3GPP2 SPI alone", MIP_ATTRS_OK, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_true("mip attrs: 3GPP2 SPI alone: MN-HA only", kr.mn_ha && !kr.mn_fa);
+		check_int("mip attrs: 3GPP2 SPI alone: 3GPP2's before WiMAX's", 0x80000100, kr.mn_ha_spi);
+		check_true("mip attrs: 3GPP2 SPI alone: nothing else",
+			   !has_ha && !kr.has_home_address && !kr.has_aaa_spi && !kr.user_name);
+		check_int("mip attrs: 3GPP2 SPI alone: no lifetime asked", UINT32_MAX, kr.requested_lifetime);
+	}
+	{
+		mip_attr_t a[] = { { MIP_ATTR_WIMAX_MN_HA_SPI, spi_a, 4 }, { MIP_ATTR_WIMAX_HOME_AGENT, ha6, 16 },
+				   { MIP_ATTR_HOME_ADDRESS, zero, 4 } };
+
+		check_int("mip attrs: WiMAX, IPv6 home agent", MIP_ATTRS_OK, key_request(a, 3, &kr, &has_ha, ha, &detail));
+		check_true("mip attrs: WiMAX, IPv6 home agent: none for MIPv4", !has_ha);
+		check_true("mip attrs: WiMAX: a home address of 0.0.0.0 is given", kr.has_home_address);
+		a[1].len = 4;
+		key_request(a, 3, &kr, &has_ha, ha, &detail);
+		check_true("mip attrs: WiMAX, IPv4 home agent", has_ha && memcmp(ha, ha6, 4) == 0);
+		a[1].len = 8;
+		check_int("mip attrs: WiMAX home agent of 8 octets", MIP_ATTRS_LENGTH,
+			  key_request(a, 3, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: WiMAX home agent of 8 octets: which", MIP_ATTR_WIMAX_HOME_AGENT, detail);
+	}
+	{
+		mip_attr_t a[] = { { MIP_ATTR_KEY_REQUEST, two, 4 }, { MIP_ATTR_MN_FA_SPI, spi_b, 4 } };
+
+		check_int("mip attrs: MN-FA only", MIP_ATTRS_OK, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_true("mip attrs: MN-FA only: no MN-HA", !kr.mn_ha && kr.mn_fa && kr.mn_fa_spi == 257 && !kr.mn_ha_spi);
+		check_int("mip attrs: MN-FA without its SPI", MIP_ATTRS_NO_MN_FA_SPI, key_request(a, 1, &kr, &has_ha, ha, &detail));
+		a[1].id = MIP_ATTR_MN_HA_SPI;
+		check_int("mip attrs: MN-FA with only an MN-HA SPI", MIP_ATTRS_NO_MN_FA_SPI,
+			  key_request(a, 2, &kr, &has_ha, ha, &detail));
+		a[0].value = one;
+		check_int("mip attrs: MN-HA with its SPI", MIP_ATTRS_OK, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: MN-HA without an SPI", MIP_ATTRS_NO_MN_HA_SPI, key_request(a, 1, &kr, &has_ha, ha, &detail));
+		a[0].value = three;
+		check_int("mip attrs: both without MN-HA SPI (checked first)", MIP_ATTRS_NO_MN_HA_SPI,
+			  key_request(a, 1, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: both without MN-FA SPI", MIP_ATTRS_NO_MN_FA_SPI, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: nothing at all asks MN-HA", MIP_ATTRS_NO_MN_HA_SPI, key_request(a, 0, &kr, &has_ha, ha, &detail));
+		a[0].value = zero;
+		check_int("mip attrs: Key-Request 0", MIP_ATTRS_KEY_REQUEST, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: Key-Request 0: value", 0, detail);
+		a[0].value = four;
+		check_int("mip attrs: Key-Request 4", MIP_ATTRS_KEY_REQUEST, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: Key-Request 4: value", 4, detail);
+		a[0].value = big;
+		check_int("mip attrs: Key-Request 0x80000100", MIP_ATTRS_KEY_REQUEST, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: Key-Request 0x80000100: value", 0x80000100, detail);
+		a[0].value = spi_c;
+		check_int("mip attrs: Key-Request 0xffffffff", MIP_ATTRS_KEY_REQUEST, key_request(a, 2, &kr, &has_ha, ha, &detail));
+	}
+	{
+		mip_attr_t a[] = { { MIP_ATTR_KEY_REQUEST, one, 4 }, { MIP_ATTR_MN_HA_SPI, spi_a, 4 },
+				   { MIP_ATTR_KEY_REQUEST, four, 4 } };
+
+		check_int("mip attrs: a second Key-Request does not count", MIP_ATTRS_OK,
+			  key_request(a, 3, &kr, &has_ha, ha, &detail));
+		a[0].value = four;
+		a[2].value = one;
+		check_int("mip attrs: the first Key-Request counts", MIP_ATTRS_KEY_REQUEST,
+			  key_request(a, 3, &kr, &has_ha, ha, &detail));
+	}
+	{
+		mip_attr_t a[] = { { MIP_ATTR_MN_HA_SPI, spi_a, 4 }, { MIP_ATTR_USER_NAME, (uint8_t const *) "", 0 } };
+
+		check_int("mip attrs: empty User-Name", MIP_ATTRS_OK, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_true("mip attrs: empty User-Name: given", kr.user_name == (char const *) a[1].value && !kr.user_name_len);
+	}
+	/* every 4-octet attribute with 0, 3, 5 octets; the length is checked before anything else */
+	for (id = MIP_ATTR_KEY_REQUEST; id < MIP_ATTR_USER_NAME; id++) {
+		size_t lens[] = { 0, 3, 5 }, i;
+
+		for (i = 0; i < 3; i++) {
+			mip_attr_t a[] = { { MIP_ATTR_KEY_REQUEST, four, 4 }, { id, len5, lens[i] } };
+
+			snprintf(name, sizeof(name), "mip attrs: id %d of %zu octets", id, lens[i]);
+			check_int(name, MIP_ATTRS_LENGTH, key_request(a, 2, &kr, &has_ha, ha, &detail));
+			snprintf(name, sizeof(name), "mip attrs: id %d of %zu octets: which", id, lens[i]);
+			check_int(name, id, detail);
+		}
+	}
+	{
+		mip_attr_t a[] = { { MIP_ATTR_MN_HA_SPI, spi_a, 4 }, { MIP_ATTR_HOME_ADDRESS, ha6, 16 },
+				   { MIP_ATTR_COUNT, spi_a, 4 } };
+
+		check_int("mip attrs: home address of 16 octets", MIP_ATTRS_LENGTH, key_request(a, 2, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: Mipkey-Home-Agent-Address of 16 octets", MIP_ATTRS_LENGTH,
+			  key_request((mip_attr_t[]){ { MIP_ATTR_HOME_AGENT, ha6, 16 } }, 1, &kr, &has_ha, ha, &detail));
+		a[1].len = 4;
+		check_int("mip attrs: an unknown id", MIP_ATTRS_LENGTH, key_request(a, 3, &kr, &has_ha, ha, &detail));
+		check_int("mip attrs: an unknown id: which", MIP_ATTR_COUNT, detail);
+	}
+}
+
 int main(void)
 {
 	test_response();
 	test_cpw();
 	test_nt_password();
+	test_mip_attrs();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
