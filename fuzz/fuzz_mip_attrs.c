@@ -4,11 +4,12 @@
  * (rlm_mipkey/mip_attrs.c: mip_attrs_key_request(), what mobileip.c hands over from
  * Mipkey-Key-Request, the Mipkey-* / 3GPP2 / WiMAX attributes and User-Name).
  *
- * Input: up to 24 attributes, each an id octet (mod 13: the 12 ids and one unknown), a length
+ * Input: up to 24 attributes, each an id octet (mod 15: the 14 ids and one unknown), a length
  * octet (mod 33), then that many octets; each value an exact-size heap copy.
  *  - the verdict, its detail and every field of the key request and the home agent equal those
  *    of a reference written here from mip_attrs.h's rules: one pass records the first index of
- *    each id; lengths from a table (User-Name any, WiMAX home agent 4 or 16, the rest 4);
+ *    each id; lengths from a table (User-Name any, WiMAX home agent 4 or 16, the rest 4; the
+ *    EAP front-end's foreign agent and FA-HA SPI are length-checked, then ignored);
  *    Key-Request absent = 1, else 1, 2 or 3; the MN-HA SPI the first of Mipkey, 3GPP2, WiMAX;
  *    the home agent the first of Mipkey, 3GPP2, WiMAX, if of 4 octets; lifetime absent =
  *    UINT32_MAX; User-Name pointing at its value;
@@ -24,7 +25,7 @@
 #define require(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
 
 #define MAX_ATTRS	24
-#define N_IDS		12	/* MIP_ATTR_KEY_REQUEST .. MIP_ATTR_USER_NAME */
+#define N_IDS		14	/* MIP_ATTR_KEY_REQUEST .. MIP_ATTR_FA_HA_SPI */
 
 static uint32_t be32(uint8_t const *p)
 {
@@ -128,7 +129,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 		copies[n] = malloc(len ? len : 1);
 		require(copies[n]);
 		if (len) memcpy(copies[n], data + pos + 2, len);
-		a[n] = (mip_attr_t){ (mip_attr_id_t) (data[pos] % 13), copies[n], len };
+		a[n] = (mip_attr_t){ (mip_attr_id_t) (data[pos] % 15), copies[n], len };
 		pos += 2 + len;
 		n++;
 	}

@@ -306,7 +306,9 @@ static char const *const front_end_attr_names[MIP_ATTR_COUNT] = {
 	[MIP_ATTR_HOME_ADDRESS]		= "Mipkey-Home-Address",
 	[MIP_ATTR_AAA_SPI]		= "Mipkey-AAA-SPI",
 	[MIP_ATTR_REQUESTED_LIFETIME]	= "Mipkey-Requested-Lifetime",
-	[MIP_ATTR_USER_NAME]		= NULL,
+	[MIP_ATTR_USER_NAME]		= "User-Name",
+	[MIP_ATTR_FOREIGN_AGENT]	= "Mipkey-Foreign-Agent-Address",
+	[MIP_ATTR_FA_HA_SPI]		= "Mipkey-FA-HA-SPI",
 };
 
 /*
@@ -482,35 +484,32 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 	return RLM_MODULE_OK;
 }
 
-/* The attribute's id in the front-end, or MIP_ATTR_COUNT. da: the dictionary's, by id. */
-static mip_attr_id_t front_end_attr_id(VALUE_PAIR const *vp, DICT_ATTR const *const da[MIP_ATTR_USER_NAME])
+/* The attribute's id in the front-ends, or MIP_ATTR_COUNT. da: the dictionary's, by id. */
+static mip_attr_id_t front_end_attr_id(VALUE_PAIR const *vp, DICT_ATTR const *const da[MIP_ATTR_COUNT])
 {
 	int i;
 
 	if (!vp->da) return MIP_ATTR_COUNT;
 	if (vp->da->vendor == 0 && vp->da->attr == PW_USER_NAME) return MIP_ATTR_USER_NAME;
-	for (i = 0; i < MIP_ATTR_USER_NAME; i++) if (da[i] && vp->da == da[i]) return (mip_attr_id_t) i;
+	for (i = 0; i < MIP_ATTR_COUNT; i++) if (i != MIP_ATTR_USER_NAME && da[i] && vp->da == da[i]) return (mip_attr_id_t) i;
 	return MIP_ATTR_COUNT;
 }
 
-/*
- * The same request as attributes (mip_attrs.c): Mipkey-Key-Request, or a standard MN-HA SPI
- * alone. The first pair of each attribute goes over, its value as on the wire; a home agent
- * address that is neither IPv4 nor IPv6 is not one (WiMAX-RRQ-HA-IP is combo-ip).
- */
-static rlm_rcode_t from_attributes(REQUEST *request, mip_key_request_t *kr, front_end_t *fe)
+char const *mobileip_attr_name(uint32_t id)
 {
-	mip_attr_t	attrs[MIP_ATTR_COUNT];
-	uint8_t		integers[MIP_ATTR_COUNT][4];
+	return id < MIP_ATTR_COUNT ? front_end_attr_names[id] : "an attribute";
+}
+
+size_t mobileip_attrs(REQUEST *request, mip_attr_t attrs[MIP_ATTR_COUNT], uint8_t integers[MIP_ATTR_COUNT][4])
+{
 	bool		seen[MIP_ATTR_COUNT] = { false };
-	DICT_ATTR const	*da[MIP_ATTR_USER_NAME];
+	DICT_ATTR const	*da[MIP_ATTR_COUNT];
 	size_t		n = 0;
-	uint32_t	detail = 0;
 	VALUE_PAIR	*vp;
 	mip_attr_id_t	id;
 	int		i;
 
-	for (i = 0; i < MIP_ATTR_USER_NAME; i++) da[i] = attr_by_name(front_end_attr_names[i]);
+	for (i = 0; i < MIP_ATTR_COUNT; i++) da[i] = i == MIP_ATTR_USER_NAME ? NULL : attr_by_name(front_end_attr_names[i]);
 	for (vp = request->packet->vps; vp; vp = vp->next) {
 		id = front_end_attr_id(vp, da);
 		if (id == MIP_ATTR_COUNT || seen[id]) continue;
@@ -522,6 +521,7 @@ static rlm_rcode_t from_attributes(REQUEST *request, mip_key_request_t *kr, fron
 		case MIP_ATTR_3GPP2_HOME_AGENT:
 		case MIP_ATTR_WIMAX_HOME_AGENT:
 		case MIP_ATTR_HOME_ADDRESS:
+		case MIP_ATTR_FOREIGN_AGENT:
 			if (vp->da->type == PW_TYPE_IPV4_ADDR) {
 				attrs[n] = (mip_attr_t){ id, (uint8_t const *) &vp->vp_ipaddr, 4 };
 			} else if (vp->da->type == PW_TYPE_IPV6_ADDR) {
@@ -538,6 +538,16 @@ static rlm_rcode_t from_attributes(REQUEST *request, mip_key_request_t *kr, fron
 		seen[id] = true;
 		n++;
 	}
+	return n;
+}
+
+/* The same request as attributes (mip_attrs.c): Mipkey-Key-Request, or a standard MN-HA SPI alone. */
+static rlm_rcode_t from_attributes(REQUEST *request, mip_key_request_t *kr, front_end_t *fe)
+{
+	mip_attr_t	attrs[MIP_ATTR_COUNT];
+	uint8_t		integers[MIP_ATTR_COUNT][4];
+	size_t		n = mobileip_attrs(request, attrs, integers);
+	uint32_t	detail = 0;
 
 	switch (mip_attrs_key_request(attrs, n, kr, &fe->has_home_agent, fe->home_agent, &detail)) {
 	case MIP_ATTRS_OK:
@@ -550,10 +560,10 @@ static rlm_rcode_t from_attributes(REQUEST *request, mip_key_request_t *kr, fron
 	case MIP_ATTRS_NO_MN_FA_SPI:
 		return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
 	case MIP_ATTRS_LENGTH:
-		break;
+		return refuse(request, RLM_MODULE_INVALID, "%s has a value of the wrong length", mobileip_attr_name(detail));
+	default:	/* the EAP front-end's */
+		return refuse(request, RLM_MODULE_INVALID, "malformed key request");
 	}
-	return refuse(request, RLM_MODULE_INVALID, "%s has a value of the wrong length",
-		      detail < MIP_ATTR_USER_NAME ? front_end_attr_names[detail] : "an attribute");
 }
 
 /* Who proved what, for mip_policy_check(). */

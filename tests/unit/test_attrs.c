@@ -2,12 +2,14 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * test_attrs.c - unit tests for the byte-level checks of the request attributes: the
  * MS-CHAPv2 ones (rlm_mipkey/mschap_attrs.c) and the attribute front-end of a Mobile IP key
- * request (rlm_mipkey/mip_attrs.c). Expected values and offsets are written out by hand here
+ * request (rlm_mipkey/mip_attrs.c: mobileip.c's and eap_keys.c's), the EAP root key
+ * (eap_mobility_keys_root()). Expected values and offsets are written out by hand here
  * from the RFC 2548 layouts and mip_attrs.h, every wrong length next to the right one.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "eap_mobility_keys.h"
 #include "mip_attrs.h"
 #include "mschap_attrs.h"
 #include "unit.h"
@@ -322,12 +324,129 @@ static void test_mip_attrs(void)
 	}
 }
 
+static void test_eap_attrs(void)
+{
+	static uint8_t const one[4] = { 0, 0, 0, 1 }, two[4] = { 0, 0, 0, 2 }, three[4] = { 0, 0, 0, 3 },
+			     zero[4] = { 0 }, spi_a[4] = { 0, 0, 1, 0 }, spi_b[4] = { 0, 0, 1, 1 }, spi_c[4] = { 0, 0, 1, 0x2c },
+			     ha_a[4] = { 192, 0, 2, 1 }, fa_a[4] = { 198, 51, 100, 9 }, ha6[16] = { 0x20, 1 },
+			     life_big[4] = { 0, 0, 0x1c, 0x20 }, life_small[4] = { 0, 0, 2, 0x58 };
+	mip_attrs_eap_request_t	r;
+	uint32_t		detail;
+	mip_attr_t		both[] = {
+		{ MIP_ATTR_KEY_REQUEST, three, 4 }, { MIP_ATTR_MN_HA_SPI, spi_a, 4 }, { MIP_ATTR_HOME_AGENT, ha_a, 4 },
+		{ MIP_ATTR_MN_FA_SPI, spi_b, 4 }, { MIP_ATTR_FOREIGN_AGENT, fa_a, 4 }, { MIP_ATTR_FA_HA_SPI, spi_c, 4 },
+		{ MIP_ATTR_AAA_SPI, two, 4 }, { MIP_ATTR_REQUESTED_LIFETIME, life_small, 4 },
+	};
+
+	check_int("eap attrs: both keys", MIP_ATTRS_OK, mip_attrs_eap_key_request(both, 8, 3600, &r, &detail));
+	check_true("eap attrs: both keys: MN-HA, MN-FA, FA-HA", r.mn_ha && r.mn_fa && r.fa_ha);
+	check_int("eap attrs: both keys: SPIs", 256LL << 32 | 257LL << 16 | 300,
+		  (long long) r.mn_ha_spi << 32 | (long long) r.mn_fa_spi << 16 | r.fa_ha_spi);
+	check_hex("eap attrs: both keys: home agent", "c0000201", r.home_agent, 4);
+	check_hex("eap attrs: both keys: foreign agent", "c6336409", r.foreign_agent, 4);
+	check_int("eap attrs: both keys: AAA SPI", 2, r.aaa_spi);
+	check_int("eap attrs: both keys: lifetime 600 of at most 3600", 600, r.lifetime);
+	both[7].value = life_big;
+	mip_attrs_eap_key_request(both, 8, 3600, &r, &detail);
+	check_int("eap attrs: lifetime 7200 capped at 3600", 3600, r.lifetime);
+	mip_attrs_eap_key_request(both, 7, 3600, &r, &detail);
+	check_int("eap attrs: no lifetime: the maximum", 3600, r.lifetime);
+	both[7].value = zero;
+	check_int("eap attrs: lifetime 0", MIP_ATTRS_LIFETIME_ZERO, mip_attrs_eap_key_request(both, 8, 3600, &r, &detail));
+	check_int("eap attrs: no foreign agent", MIP_ATTRS_NO_FOREIGN_AGENT, mip_attrs_eap_key_request(both, 4, 3600, &r, &detail));
+	check_int("eap attrs: no MN-FA SPI", MIP_ATTRS_NO_MN_FA_SPI, mip_attrs_eap_key_request(both, 3, 3600, &r, &detail));
+	check_int("eap attrs: no home agent", MIP_ATTRS_NO_HOME_AGENT, mip_attrs_eap_key_request(both, 2, 3600, &r, &detail));
+	check_int("eap attrs: no MN-HA SPI", MIP_ATTRS_NO_MN_HA_SPI, mip_attrs_eap_key_request(both, 1, 3600, &r, &detail));
+	both[0].value = (uint8_t const[4]){ 0, 0, 0, 4 };
+	check_int("eap attrs: Key-Request 4", MIP_ATTRS_KEY_REQUEST, mip_attrs_eap_key_request(both, 8, 3600, &r, &detail));
+	check_int("eap attrs: Key-Request 4: value", 4, detail);
+	both[0].value = two;
+	check_int("eap attrs: MN-FA only (no home agent needed)", MIP_ATTRS_OK,
+		  mip_attrs_eap_key_request((mip_attr_t[]){ both[0], both[3], both[4] }, 3, 3600, &r, &detail));
+	check_true("eap attrs: MN-FA only: no MN-HA", !r.mn_ha && r.mn_fa && !r.fa_ha && r.lifetime == 3600);
+	{
+		mip_attr_t a[] = { { MIP_ATTR_WIMAX_MN_HA_SPI, spi_b, 4 }, { MIP_ATTR_WIMAX_HOME_AGENT, ha6, 16 },
+				   { MIP_ATTR_3GPP2_HOME_AGENT, fa_a, 4 } };
+
+		check_int("eap attrs: WiMAX SPI alone, IPv6 home agent first of WiMAX but 3GPP2's comes first",
+			  MIP_ATTRS_OK, mip_attrs_eap_key_request(a, 3, 3600, &r, &detail));
+		check_true("eap attrs: WiMAX SPI alone: MN-HA", r.mn_ha && !r.mn_fa && r.mn_ha_spi == 257);
+		check_hex("eap attrs: WiMAX SPI alone: 3GPP2's home agent", "c6336409", r.home_agent, 4);
+		check_int("eap attrs: only an IPv6 home agent", MIP_ATTRS_NO_HOME_AGENT,
+			  mip_attrs_eap_key_request(a, 2, 3600, &r, &detail));
+		a[0].id = MIP_ATTR_MN_HA_SPI;
+		check_int("eap attrs: Mipkey-MN-HA-SPI alone asks nothing", MIP_ATTRS_OK,
+			  mip_attrs_eap_key_request(a, 2, 3600, &r, &detail));
+		check_true("eap attrs: Mipkey-MN-HA-SPI alone: no key", !r.mn_ha && !r.mn_fa && !r.fa_ha);
+		a[1].len = 5;
+		check_int("eap attrs: WiMAX home agent of 5 octets", MIP_ATTRS_LENGTH,
+			  mip_attrs_eap_key_request(a, 2, 3600, &r, &detail));
+		check_int("eap attrs: WiMAX home agent of 5 octets: which", MIP_ATTR_WIMAX_HOME_AGENT, detail);
+		check_int("eap attrs: foreign agent of 16 octets", MIP_ATTRS_LENGTH,
+			  mip_attrs_eap_key_request((mip_attr_t[]){ { MIP_ATTR_FOREIGN_AGENT, ha6, 16 } }, 1, 3600, &r, &detail));
+		check_int("eap attrs: FA-HA SPI of 3 octets", MIP_ATTRS_LENGTH,
+			  mip_attrs_eap_key_request((mip_attr_t[]){ { MIP_ATTR_FA_HA_SPI, one, 3 } }, 1, 3600, &r, &detail));
+		check_int("eap attrs: FA-HA SPI of 3 octets: which", MIP_ATTR_FA_HA_SPI, detail);
+	}
+}
+
+static void root(char const *name, size_t key_len, bool emsk, size_t recv_len, size_t send_len, bool has_recv,
+		 bool has_send, eap_mobility_keys_root_rc_t want, size_t want_len)
+{
+	uint8_t	key[300], recv[40], send[40], out[EAP_MOBILITY_KEYS_ROOT_MAX_LEN], want_root[64];
+	size_t	out_len = 1234;
+	char	n[120];
+	eap_mobility_keys_root_rc_t got;
+
+	ramp(key, sizeof(key), 1);
+	ramp(recv, sizeof(recv), 0x80);
+	ramp(send, sizeof(send), 0xC0);
+	memset(out, 0xEE, sizeof(out));
+	got = eap_mobility_keys_root(key_len ? key : NULL, key_len, emsk, has_recv ? recv : NULL, recv_len,
+				     has_send ? send : NULL, send_len, out, &out_len);
+	snprintf(n, sizeof(n), "eap root: %s", name);
+	check_int(n, want, got);
+	snprintf(n, sizeof(n), "eap root: %s: length", name);
+	check_int(n, want == EAP_MOBILITY_KEYS_ROOT_OK ? (long long) want_len : 1234, (long long) out_len);
+	snprintf(n, sizeof(n), "eap root: %s: octets", name);
+	if (want != EAP_MOBILITY_KEYS_ROOT_OK) {
+		check_true(n, out[0] == 0xEE && out[sizeof(out) - 1] == 0xEE);
+	} else if (key_len) {
+		check_bytes(n, key, key_len, out, out_len);
+	} else {
+		memcpy(want_root, recv, 32);
+		memcpy(want_root + 32, send, 32);
+		check_bytes(n, want_root, 64, out, out_len);
+	}
+}
+
+static void test_eap_root(void)
+{
+	root("EMSK of 64", 64, true, 0, 0, false, false, EAP_MOBILITY_KEYS_ROOT_OK, 64);
+	root("EMSK of 256", 256, true, 0, 0, false, false, EAP_MOBILITY_KEYS_ROOT_OK, 256);
+	root("EMSK of 63", 63, true, 0, 0, false, false, EAP_MOBILITY_KEYS_ROOT_LENGTH, 0);
+	root("EMSK of 257", 257, true, 0, 0, false, false, EAP_MOBILITY_KEYS_ROOT_LENGTH, 0);
+	root("EMSK of 1", 1, true, 0, 0, false, false, EAP_MOBILITY_KEYS_ROOT_LENGTH, 0);
+	root("no EMSK, MPPE keys there", 0, true, 32, 32, true, true, EAP_MOBILITY_KEYS_ROOT_NO_EMSK, 0);
+	root("MSK of 64 before MPPE keys", 64, false, 32, 32, true, true, EAP_MOBILITY_KEYS_ROOT_OK, 64);
+	root("MSK of 300", 300, false, 32, 32, true, true, EAP_MOBILITY_KEYS_ROOT_LENGTH, 0);
+	root("MSK as MPPE 32 + 32", 0, false, 32, 32, true, true, EAP_MOBILITY_KEYS_ROOT_OK, 64);
+	root("MPPE 16 + 16 (MS-CHAPv2's)", 0, false, 16, 16, true, true, EAP_MOBILITY_KEYS_ROOT_NO_MSK, 0);
+	root("MPPE 31 + 32", 0, false, 31, 32, true, true, EAP_MOBILITY_KEYS_ROOT_NO_MSK, 0);
+	root("MPPE 32 + 33", 0, false, 32, 33, true, true, EAP_MOBILITY_KEYS_ROOT_NO_MSK, 0);
+	root("MPPE Recv only", 0, false, 32, 32, true, false, EAP_MOBILITY_KEYS_ROOT_NO_MSK, 0);
+	root("MPPE Send only", 0, false, 32, 32, false, true, EAP_MOBILITY_KEYS_ROOT_NO_MSK, 0);
+	root("nothing", 0, false, 0, 0, false, false, EAP_MOBILITY_KEYS_ROOT_NO_MSK, 0);
+}
+
 int main(void)
 {
 	test_response();
 	test_cpw();
 	test_nt_password();
 	test_mip_attrs();
+	test_eap_attrs();
+	test_eap_root();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
