@@ -33,7 +33,6 @@ RCSID("$Id$")
 #define EAP_TYPE_MSCHAPV2	26
 #define EAP_TYPE_FAST		43
 
-#define MPPE_HALF_LEN		32	/* RFC 2548 / RFC 5216: MSK = Recv-Key (32) | Send-Key (32) */
 #define EAP_CODE_SUCCESS	3
 #define EAP_CODE_FAILURE	4
 
@@ -107,8 +106,6 @@ static VALUE_PAIR *first_request_attr(REQUEST *request, char const *const names[
 }
 
 static char const *const mn_ha_spi_attrs[] = { "Mipkey-MN-HA-SPI", "3GPP2-MN-HA-SPI", "WiMAX-RRQ-MN-HA-SPI", NULL };
-static char const *const home_agent_attrs[] = { "Mipkey-Home-Agent-Address", "3GPP2-Home-Agent-IP-Address",
-						"WiMAX-RRQ-HA-IP", NULL };
 
 static char const *eap_type_name(unsigned int type)
 {
@@ -179,99 +176,64 @@ static rlm_rcode_t refuse(REQUEST *request, rlm_rcode_t rcode, char const *fmt, 
 	return rcode;
 }
 
-/* The root key: into root (64 to 256 octets); 0, or -1 with *why set. */
+/* The root key (eap_mobility_keys.c): into root (64 to 256 octets); 0, or -1 with *why set. */
 static int root_key(eap_keys_inst_t const *inst, REQUEST *request, uint8_t *root, size_t *root_len, char const **why)
 {
-	VALUE_PAIR *vp, *recv, *send;
+	bool		emsk = inst->root == EAP_KEYS_ROOT_EMSK;
+	VALUE_PAIR	*vp, *recv, *send;
 
-	vp = fr_pair_find_by_num(request->reply->vps, inst->root == EAP_KEYS_ROOT_EMSK ? PW_EAP_EMSK : PW_EAP_MSK, 0,
-				 TAG_ANY);
-	if (vp) {
-		if (vp->vp_length < EAP_MOBILITY_KEYS_ROOT_MIN_LEN || vp->vp_length > EAP_MOBILITY_KEYS_ROOT_MAX_LEN) {
-			*why = "the EAP method's key is not 64 to 256 octets";
-			return -1;
-		}
-		memcpy(root, vp->vp_octets, vp->vp_length);
-		*root_len = vp->vp_length;
-		return 0;
-	}
-	if (inst->root == EAP_KEYS_ROOT_EMSK) {
-		*why = "the EAP method exported no EMSK (EAP-SIM in FreeRADIUS 3.2 exports only the MSK: "
-		       "eap_keys { root = msk })";
-		return -1;
-	}
-	/* EAP-SIM: the MSK only as the two MPPE keys, 32 octets each (16-octet ones are MS-CHAPv2's). */
+	vp = fr_pair_find_by_num(request->reply->vps, emsk ? PW_EAP_EMSK : PW_EAP_MSK, 0, TAG_ANY);
 	recv = fr_pair_find_by_num(request->reply->vps, PW_MSCHAP_MPPE_RECV_KEY, VENDORPEC_MICROSOFT, TAG_ANY);
 	send = fr_pair_find_by_num(request->reply->vps, PW_MSCHAP_MPPE_SEND_KEY, VENDORPEC_MICROSOFT, TAG_ANY);
-	if (!recv || !send || recv->vp_length != MPPE_HALF_LEN || send->vp_length != MPPE_HALF_LEN) {
+	switch (eap_mobility_keys_root(vp ? vp->vp_octets : NULL, vp ? vp->vp_length : 0, emsk,
+				       recv ? recv->vp_octets : NULL, recv ? recv->vp_length : 0,
+				       send ? send->vp_octets : NULL, send ? send->vp_length : 0, root, root_len)) {
+	case EAP_MOBILITY_KEYS_ROOT_OK:
+		return 0;
+	case EAP_MOBILITY_KEYS_ROOT_LENGTH:
+		*why = "the EAP method's key is not 64 to 256 octets";
+		break;
+	case EAP_MOBILITY_KEYS_ROOT_NO_EMSK:
+		*why = "the EAP method exported no EMSK (EAP-SIM in FreeRADIUS 3.2 exports only the MSK: "
+		       "eap_keys { root = msk })";
+		break;
+	case EAP_MOBILITY_KEYS_ROOT_NO_MSK:
 		*why = "the EAP method exported no MSK";
-		return -1;
+		break;
 	}
-	memcpy(root, recv->vp_octets, MPPE_HALF_LEN);
-	memcpy(root + MPPE_HALF_LEN, send->vp_octets, MPPE_HALF_LEN);
-	*root_len = 2 * MPPE_HALF_LEN;
-	return 0;
+	return -1;
 }
 
-/* What the home agent asked for. */
-typedef struct {
-	bool		mn_ha, mn_fa, fa_ha;
-	uint32_t	mn_ha_spi, mn_fa_spi, fa_ha_spi, aaa_spi;
-	uint8_t		home_agent[4], foreign_agent[4];
-	uint32_t	lifetime;
-} eap_key_request_t;
-
-static rlm_rcode_t read_request(mobileip_inst_t const *mip, REQUEST *request, VALUE_PAIR *key_request,
-				eap_key_request_t *kr)
+/* What the home agent asked for (mip_attrs.c). */
+static rlm_rcode_t read_request(mobileip_inst_t const *mip, REQUEST *request, mip_attrs_eap_request_t *kr)
 {
-	VALUE_PAIR *vp;
+	mip_attr_t	attrs[MIP_ATTR_COUNT];
+	uint8_t		integers[MIP_ATTR_COUNT][4];
+	size_t		n = mobileip_attrs(request, attrs, integers);
+	uint32_t	detail = 0;
 
-	if (key_request) {
-		switch (key_request->vp_integer) {
-		case 1: kr->mn_ha = true; break;
-		case 2: kr->mn_fa = true; break;
-		case 3: kr->mn_ha = kr->mn_fa = true; break;
-		default:
-			return refuse(request, RLM_MODULE_INVALID, "Mipkey-Key-Request %u is not 1 (MN-HA), 2 (MN-FA) "
-				      "or 3 (both)", key_request->vp_integer);
-		}
-	} else if (first_request_attr(request, mn_ha_spi_attrs + 1)) {
-		kr->mn_ha = true;		/* a 3GPP2 / WiMAX MN-HA SPI alone asks for an MN-HA key */
+	switch (mip_attrs_eap_key_request(attrs, n, mip->max_lifetime, kr, &detail)) {
+	case MIP_ATTRS_OK:
+		return RLM_MODULE_OK;
+	case MIP_ATTRS_LENGTH:
+		return refuse(request, RLM_MODULE_INVALID, "%s has a value of the wrong length", mobileip_attr_name(detail));
+	case MIP_ATTRS_KEY_REQUEST:
+		return refuse(request, RLM_MODULE_INVALID, "Mipkey-Key-Request %u is not 1 (MN-HA), 2 (MN-FA) "
+			      "or 3 (both)", detail);
+	case MIP_ATTRS_NO_MN_HA_SPI:
+		return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
+	case MIP_ATTRS_NO_HOME_AGENT:
+		return refuse(request, RLM_MODULE_INVALID, "an MN-HA key from EAP keys needs the home agent's "
+			      "IPv4 address (Mipkey-Home-Agent-Address)");
+	case MIP_ATTRS_NO_MN_FA_SPI:
+		return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
+	case MIP_ATTRS_NO_FOREIGN_AGENT:
+		return refuse(request, RLM_MODULE_INVALID, "an MN-FA key from EAP keys needs the foreign agent's "
+			      "address (Mipkey-Foreign-Agent-Address)");
+	case MIP_ATTRS_LIFETIME_ZERO:
+		break;
 	}
-	if (kr->mn_ha) {
-		vp = first_request_attr(request, mn_ha_spi_attrs);
-		if (!vp) return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
-		kr->mn_ha_spi = vp->vp_integer;
-		/* The key is bound to the home agent: one home agent cannot pose as the MN to another. */
-		vp = first_request_attr(request, home_agent_attrs);
-		if (!vp || vp->da->type != PW_TYPE_IPV4_ADDR) {
-			return refuse(request, RLM_MODULE_INVALID, "an MN-HA key from EAP keys needs the home agent's "
-				      "IPv4 address (Mipkey-Home-Agent-Address)");
-		}
-		memcpy(kr->home_agent, &vp->vp_ipaddr, 4);
-	}
-	if (kr->mn_fa) {
-		vp = request_attr(request, "Mipkey-MN-FA-SPI");
-		if (!vp) return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
-		kr->mn_fa_spi = vp->vp_integer;
-		vp = request_attr(request, "Mipkey-Foreign-Agent-Address");
-		if (!vp) {
-			return refuse(request, RLM_MODULE_INVALID, "an MN-FA key from EAP keys needs the foreign agent's "
-				      "address (Mipkey-Foreign-Agent-Address)");
-		}
-		memcpy(kr->foreign_agent, &vp->vp_ipaddr, 4);
-	}
-	vp = request_attr(request, "Mipkey-FA-HA-SPI");
-	if (vp) {
-		kr->fa_ha = true;
-		kr->fa_ha_spi = vp->vp_integer;
-	}
-	vp = request_attr(request, "Mipkey-AAA-SPI");
-	if (vp) kr->aaa_spi = vp->vp_integer;
-	vp = request_attr(request, "Mipkey-Requested-Lifetime");
-	if (vp && vp->vp_integer == 0) return refuse(request, RLM_MODULE_INVALID, "Mipkey-Requested-Lifetime is 0");
-	kr->lifetime = (vp && vp->vp_integer < mip->max_lifetime) ? vp->vp_integer : mip->max_lifetime;
-	return RLM_MODULE_OK;
+	return refuse(request, RLM_MODULE_INVALID, "Mipkey-Requested-Lifetime is 0");
 }
 
 /* The authenticated identity (see the top of this file); NULL with a refusal logged. */
@@ -292,7 +254,7 @@ static VALUE_PAIR *authenticated_nai(REQUEST *request, unsigned int eap_type)
 	return vp;
 }
 
-static int compute(mobileip_inst_t const *mip, eap_key_request_t const *kr, uint8_t const *root, size_t root_len,
+static int compute(mobileip_inst_t const *mip, mip_attrs_eap_request_t const *kr, uint8_t const *root, size_t root_len,
 		   VALUE_PAIR const *nai, mobileip_result_t *r, uint8_t *fa_ha_key)
 {
 	uint8_t		rk[EAP_MOBILITY_KEYS_RK_LEN], fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN];
@@ -343,7 +305,7 @@ done:
 
 /* The profile's attributes, the KeyGen Replies, the FA-HA key and the NAI, into *vps. */
 static int reply_attrs(REQUEST *request, mobileip_profile_t const *profile, eap_keys_inst_t const *inst,
-		       eap_key_request_t const *kr, mobileip_result_t const *r, uint8_t const *fa_ha_key,
+		       mip_attrs_eap_request_t const *kr, mobileip_result_t const *r, uint8_t const *fa_ha_key,
 		       VALUE_PAIR const *nai, VALUE_PAIR **vps)
 {
 	if (profile->reply(request, vps, r) < 0) return -1;
@@ -369,7 +331,7 @@ rlm_rcode_t eap_keys_post_auth(eap_keys_inst_t const *inst, mobileip_inst_t cons
 {
 	VALUE_PAIR		*key_request, *vp, *nai, *vps = NULL;
 	unsigned int		eap_type;
-	eap_key_request_t	kr;
+	mip_attrs_eap_request_t	kr;
 	mobileip_result_t	r;
 	mobileip_profile_t const *profile;
 	uint8_t			root[EAP_MOBILITY_KEYS_ROOT_MAX_LEN], fa_ha_key[EAP_MOBILITY_KEYS_KEY_LEN];
@@ -394,7 +356,7 @@ rlm_rcode_t eap_keys_post_auth(eap_keys_inst_t const *inst, mobileip_inst_t cons
 
 	memset(&kr, 0, sizeof(kr));
 	memset(&r, 0, sizeof(r));
-	rcode = read_request(mip, request, key_request, &kr);
+	rcode = read_request(mip, request, &kr);
 	if (rcode != RLM_MODULE_OK) return rcode;
 	if (root_key(inst, request, root, &root_len, &why) < 0) {
 		rcode = refuse(request, RLM_MODULE_REJECT, "%s after %s", why, eap_type_name(eap_type));

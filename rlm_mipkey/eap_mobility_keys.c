@@ -121,3 +121,25 @@ int eap_mobility_keys_mn_fa_key(uint8_t const fa_rk[EAP_MOBILITY_KEYS_FA_RK_LEN]
 	return agent_key(fa_rk, EAP_MOBILITY_KEYS_FA_RK_LEN, label_mn_fa, sizeof(label_mn_fa) - 1, fa, spi, nonce, nonce_len,
 			 nai, nai_len, key);
 }
+
+eap_mobility_keys_root_rc_t eap_mobility_keys_root(uint8_t const *key, size_t key_len, bool emsk,
+						   uint8_t const *recv, size_t recv_len, uint8_t const *send,
+						   size_t send_len, uint8_t *root, size_t *root_len)
+{
+	if (key) {
+		if (key_len < EAP_MOBILITY_KEYS_ROOT_MIN_LEN || key_len > EAP_MOBILITY_KEYS_ROOT_MAX_LEN) {
+			return EAP_MOBILITY_KEYS_ROOT_LENGTH;
+		}
+		memcpy(root, key, key_len);
+		*root_len = key_len;
+		return EAP_MOBILITY_KEYS_ROOT_OK;
+	}
+	if (emsk) return EAP_MOBILITY_KEYS_ROOT_NO_EMSK;
+	if (!recv || !send || recv_len != EAP_MOBILITY_KEYS_MPPE_HALF_LEN || send_len != EAP_MOBILITY_KEYS_MPPE_HALF_LEN) {
+		return EAP_MOBILITY_KEYS_ROOT_NO_MSK;
+	}
+	memcpy(root, recv, EAP_MOBILITY_KEYS_MPPE_HALF_LEN);
+	memcpy(root + EAP_MOBILITY_KEYS_MPPE_HALF_LEN, send, EAP_MOBILITY_KEYS_MPPE_HALF_LEN);
+	*root_len = 2 * EAP_MOBILITY_KEYS_MPPE_HALF_LEN;
+	return EAP_MOBILITY_KEYS_ROOT_OK;
+}

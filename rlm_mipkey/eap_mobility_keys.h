@@ -22,6 +22,7 @@
 #ifndef MIPKEY_EAP_MOBILITY_KEYS_H
 #define MIPKEY_EAP_MOBILITY_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,9 +34,28 @@
 #define EAP_MOBILITY_KEYS_NONCE_MIN_LEN	16	/* RFC 3957 4: at least 128 random bits */
 #define EAP_MOBILITY_KEYS_NONCE_MAX_LEN	64
 #define EAP_MOBILITY_KEYS_NAI_MAX_LEN	253	/* what one RADIUS attribute can carry */
+#define EAP_MOBILITY_KEYS_MPPE_HALF_LEN	32	/* RFC 2548 / RFC 5216: MSK = Recv-Key (32) | Send-Key (32) */
 
 /* The RFC 5295 key label of the MIP4-RK (a private label of this project). */
 #define EAP_MOBILITY_KEYS_RK_LABEL	"mip4rk@rlm-mipkey"
+
+typedef enum {
+	EAP_MOBILITY_KEYS_ROOT_OK = 0,
+	EAP_MOBILITY_KEYS_ROOT_LENGTH,		//!< the EMSK / MSK is not 64 to 256 octets
+	EAP_MOBILITY_KEYS_ROOT_NO_EMSK,		//!< no EMSK exported
+	EAP_MOBILITY_KEYS_ROOT_NO_MSK		//!< no MSK: neither EAP-MSK nor two 32-octet MPPE keys
+} eap_mobility_keys_root_rc_t;
+
+/*
+ * The root key from what the EAP module left in the reply. IN key: EAP-EMSK (emsk) or EAP-MSK,
+ * NULL when absent; recv, send: MS-MPPE-Recv-Key and MS-MPPE-Send-Key, NULL when absent, read
+ * only for the MSK without EAP-MSK (EAP-SIM: MSK = Recv-Key | Send-Key, 32 octets each;
+ * 16-octet ones are MS-CHAPv2's). OUT root[EAP_MOBILITY_KEYS_ROOT_MAX_LEN], root_len; on a
+ * refusal nothing is written.
+ */
+eap_mobility_keys_root_rc_t eap_mobility_keys_root(uint8_t const *key, size_t key_len, bool emsk,
+						   uint8_t const *recv, size_t recv_len, uint8_t const *send,
+						   size_t send_len, uint8_t *root, size_t *root_len);
 
 /*
  * RFC 5295 3.1.2 KDF with the default PRF+ (HMAC-SHA-256): S = label | 0x00 | optional

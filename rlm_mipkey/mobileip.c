@@ -28,6 +28,7 @@ RCSID("$Id$")
 #include "crypto.h"
 #include "profile.h"
 #include "mip_ext.h"
+#include "mip_attrs.h"
 #include "mip_policy.h"
 #include "pairs.h"
 #include "replay.h"
@@ -288,27 +289,27 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 	return 0;
 }
 
-static VALUE_PAIR *request_attr(REQUEST *request, char const *name)
-{
-	DICT_ATTR const *da = attr_by_name(name);
-
-	return da ? fr_pair_find_by_da(request->packet->vps, da, TAG_ANY) : NULL;
-}
-
-/* What 3GPP2 (X.S0011) and WiMAX home agents send instead of the Mipkey-* attributes: an MN-HA
- * SPI asks for an MN-HA key, for the home agent address given beside it. */
-static char const *const mn_ha_spi_attrs[] = { "Mipkey-MN-HA-SPI", "3GPP2-MN-HA-SPI", "WiMAX-RRQ-MN-HA-SPI", NULL };
-static char const *const home_agent_attrs[] = { "Mipkey-Home-Agent-Address", "3GPP2-Home-Agent-IP-Address",
-						"WiMAX-RRQ-HA-IP", NULL };
-
-/* The first of names that the request carries (names[0] is the project's own). */
-static VALUE_PAIR *first_request_attr(REQUEST *request, char const *const names[])
-{
-	VALUE_PAIR *vp;
-
-	for (; *names; names++) if ((vp = request_attr(request, *names))) return vp;
-	return NULL;
-}
+/*
+ * The dictionary's attributes of the attribute front-end, by mip_attr_id_t (User-Name is
+ * matched by number). 3GPP2 (X.S0011) and WiMAX home agents send their MN-HA SPI and home
+ * agent address instead of the Mipkey-* ones.
+ */
+static char const *const front_end_attr_names[MIP_ATTR_COUNT] = {
+	[MIP_ATTR_KEY_REQUEST]		= "Mipkey-Key-Request",
+	[MIP_ATTR_MN_HA_SPI]		= "Mipkey-MN-HA-SPI",
+	[MIP_ATTR_3GPP2_MN_HA_SPI]	= "3GPP2-MN-HA-SPI",
+	[MIP_ATTR_WIMAX_MN_HA_SPI]	= "WiMAX-RRQ-MN-HA-SPI",
+	[MIP_ATTR_MN_FA_SPI]		= "Mipkey-MN-FA-SPI",
+	[MIP_ATTR_HOME_AGENT]		= "Mipkey-Home-Agent-Address",
+	[MIP_ATTR_3GPP2_HOME_AGENT]	= "3GPP2-Home-Agent-IP-Address",
+	[MIP_ATTR_WIMAX_HOME_AGENT]	= "WiMAX-RRQ-HA-IP",
+	[MIP_ATTR_HOME_ADDRESS]		= "Mipkey-Home-Address",
+	[MIP_ATTR_AAA_SPI]		= "Mipkey-AAA-SPI",
+	[MIP_ATTR_REQUESTED_LIFETIME]	= "Mipkey-Requested-Lifetime",
+	[MIP_ATTR_USER_NAME]		= "User-Name",
+	[MIP_ATTR_FOREIGN_AGENT]	= "Mipkey-Foreign-Agent-Address",
+	[MIP_ATTR_FA_HA_SPI]		= "Mipkey-FA-HA-SPI",
+};
 
 /*
  * What asks for keys, found in one pass over the request (every request goes through here,
@@ -327,8 +328,8 @@ static void asked_resolve(void)
 {
 	asked_da[0] = attr_by_name("Mipkey-Registration-Request");
 	asked_da[1] = attr_by_name("Mipkey-Key-Request");
-	asked_da[2] = attr_by_name(mn_ha_spi_attrs[1]);
-	asked_da[3] = attr_by_name(mn_ha_spi_attrs[2]);
+	asked_da[2] = attr_by_name(front_end_attr_names[MIP_ATTR_3GPP2_MN_HA_SPI]);
+	asked_da[3] = attr_by_name(front_end_attr_names[MIP_ATTR_WIMAX_MN_HA_SPI]);
 }
 
 static bool find_asked(REQUEST *request, asked_t *a)
@@ -483,61 +484,86 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 	return RLM_MODULE_OK;
 }
 
-/*
- * The same request as attributes: Mipkey-Key-Request, or (key_request NULL) a standard MN-HA SPI
- * alone, which asks for an MN-HA key. Only what is malformed is refused here; who gets keys is
- * decided by mip_policy.c.
- */
-static rlm_rcode_t from_attributes(REQUEST *request, VALUE_PAIR *key_request, mip_key_request_t *kr,
-				   front_end_t *fe)
+/* The attribute's id in the front-ends, or MIP_ATTR_COUNT. da: the dictionary's, by id. */
+static mip_attr_id_t front_end_attr_id(VALUE_PAIR const *vp, DICT_ATTR const *const da[MIP_ATTR_COUNT])
 {
-	VALUE_PAIR *vp;
+	int i;
 
-	kr->source = MIP_SOURCE_ATTRIBUTES;
-	switch (key_request ? key_request->vp_integer : 1) {	/* a standard MN-HA SPI alone: MN-HA */
-	case 1: kr->mn_ha = true; break;
-	case 2: kr->mn_fa = true; break;
-	case 3: kr->mn_ha = kr->mn_fa = true; break;
-	default:
+	if (!vp->da) return MIP_ATTR_COUNT;
+	if (vp->da->vendor == 0 && vp->da->attr == PW_USER_NAME) return MIP_ATTR_USER_NAME;
+	for (i = 0; i < MIP_ATTR_COUNT; i++) if (i != MIP_ATTR_USER_NAME && da[i] && vp->da == da[i]) return (mip_attr_id_t) i;
+	return MIP_ATTR_COUNT;
+}
+
+char const *mobileip_attr_name(uint32_t id)
+{
+	return id < MIP_ATTR_COUNT ? front_end_attr_names[id] : "an attribute";
+}
+
+size_t mobileip_attrs(REQUEST *request, mip_attr_t attrs[MIP_ATTR_COUNT], uint8_t integers[MIP_ATTR_COUNT][4])
+{
+	bool		seen[MIP_ATTR_COUNT] = { false };
+	DICT_ATTR const	*da[MIP_ATTR_COUNT];
+	size_t		n = 0;
+	VALUE_PAIR	*vp;
+	mip_attr_id_t	id;
+	int		i;
+
+	for (i = 0; i < MIP_ATTR_COUNT; i++) da[i] = i == MIP_ATTR_USER_NAME ? NULL : attr_by_name(front_end_attr_names[i]);
+	for (vp = request->packet->vps; vp; vp = vp->next) {
+		id = front_end_attr_id(vp, da);
+		if (id == MIP_ATTR_COUNT || seen[id]) continue;
+		switch (id) {
+		case MIP_ATTR_USER_NAME:
+			attrs[n] = (mip_attr_t){ id, (uint8_t const *) vp->vp_strvalue, vp->vp_length };
+			break;
+		case MIP_ATTR_HOME_AGENT:
+		case MIP_ATTR_3GPP2_HOME_AGENT:
+		case MIP_ATTR_WIMAX_HOME_AGENT:
+		case MIP_ATTR_HOME_ADDRESS:
+		case MIP_ATTR_FOREIGN_AGENT:
+			if (vp->da->type == PW_TYPE_IPV4_ADDR) {
+				attrs[n] = (mip_attr_t){ id, (uint8_t const *) &vp->vp_ipaddr, 4 };
+			} else if (vp->da->type == PW_TYPE_IPV6_ADDR) {
+				attrs[n] = (mip_attr_t){ id, (uint8_t const *) &vp->vp_ipv6addr, 16 };
+			} else {
+				continue;
+			}
+			break;
+		default:
+			put32(integers[id], vp->vp_integer);
+			attrs[n] = (mip_attr_t){ id, integers[id], 4 };
+			break;
+		}
+		seen[id] = true;
+		n++;
+	}
+	return n;
+}
+
+/* The same request as attributes (mip_attrs.c): Mipkey-Key-Request, or a standard MN-HA SPI alone. */
+static rlm_rcode_t from_attributes(REQUEST *request, mip_key_request_t *kr, front_end_t *fe)
+{
+	mip_attr_t	attrs[MIP_ATTR_COUNT];
+	uint8_t		integers[MIP_ATTR_COUNT][4];
+	size_t		n = mobileip_attrs(request, attrs, integers);
+	uint32_t	detail = 0;
+
+	switch (mip_attrs_key_request(attrs, n, kr, &fe->has_home_agent, fe->home_agent, &detail)) {
+	case MIP_ATTRS_OK:
+		return RLM_MODULE_OK;
+	case MIP_ATTRS_KEY_REQUEST:
 		return refuse(request, RLM_MODULE_INVALID, "Mipkey-Key-Request %u is not 1 (MN-HA), 2 (MN-FA) "
-			      "or 3 (both)", key_request->vp_integer);
+			      "or 3 (both)", detail);
+	case MIP_ATTRS_NO_MN_HA_SPI:
+		return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
+	case MIP_ATTRS_NO_MN_FA_SPI:
+		return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
+	case MIP_ATTRS_LENGTH:
+		return refuse(request, RLM_MODULE_INVALID, "%s has a value of the wrong length", mobileip_attr_name(detail));
+	default:	/* the EAP front-end's */
+		return refuse(request, RLM_MODULE_INVALID, "malformed key request");
 	}
-	kr->mn_ha_subtype = kr->mn_fa_subtype = RFC3957_SUBTYPE_FROM_AAA;
-	if (kr->mn_ha) {
-		vp = first_request_attr(request, mn_ha_spi_attrs);
-		if (!vp) return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
-		kr->mn_ha_spi = vp->vp_integer;
-	}
-	if (kr->mn_fa) {
-		vp = request_attr(request, "Mipkey-MN-FA-SPI");
-		if (!vp) return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
-		kr->mn_fa_spi = vp->vp_integer;
-	}
-
-	vp = first_request_attr(request, home_agent_attrs);
-	if (vp && vp->da->type == PW_TYPE_IPV4_ADDR) {	/* WiMAX-RRQ-HA-IP may be IPv6: not for MIPv4 */
-		fe->has_home_agent = true;
-		memcpy(fe->home_agent, &vp->vp_ipaddr, 4);
-	}
-	vp = request_attr(request, "Mipkey-Home-Address");
-	if (vp) {
-		kr->has_home_address = true;
-		memcpy(kr->home_address, &vp->vp_ipaddr, 4);
-	}
-	vp = request_attr(request, "Mipkey-AAA-SPI");
-	if (vp) {
-		kr->aaa_spi = vp->vp_integer;
-		kr->has_aaa_spi = true;
-	}
-	vp = request_attr(request, "Mipkey-Requested-Lifetime");
-	kr->requested_lifetime = vp ? vp->vp_integer : UINT32_MAX;
-
-	vp = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0, TAG_ANY);
-	if (vp) {
-		kr->user_name = vp->vp_strvalue;
-		kr->user_name_len = vp->vp_length;
-	}
-	return RLM_MODULE_OK;
 }
 
 /* Who proved what, for mip_policy_check(). */
@@ -696,7 +722,7 @@ static rlm_rcode_t grant_keys(mobileip_inst_t const *inst, REQUEST *request, mip
 		if (key_request) RDEBUG2("Mipkey-Registration-Request present: ignoring Mipkey-Key-Request");
 		rcode = from_rrq(request, blob, &rrq, &kr, &fe);
 	} else {
-		rcode = from_attributes(request, key_request, &kr, &fe);
+		rcode = from_attributes(request, &kr, &fe);
 	}
 	if (rcode != RLM_MODULE_OK) return rcode;
 

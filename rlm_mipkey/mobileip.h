@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "rfc3957.h"
 #include "mip_skey.h"
+#include "mip_attrs.h"
 
 typedef struct mobileip_profile mobileip_profile_t;
 struct replay;
@@ -106,6 +107,17 @@ bool mobileip_requested(REQUEST *request);
  */
 rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey_auth_t const *auth,
 			   uint8_t const master_key[MSCHAPV2_HASH_LEN], mipkey_aaa_sa_t const *aaa_sa);
+
+/*
+ * The attributes of the request's key request, for the front-ends of mip_attrs.c: the first
+ * pair of each, its value as on the wire (integers put in network order into integers[id]);
+ * a home agent or foreign agent address that is neither IPv4 nor IPv6 is left out
+ * (WiMAX-RRQ-HA-IP is combo-ip). Returns how many.
+ */
+size_t mobileip_attrs(REQUEST *request, mip_attr_t attrs[MIP_ATTR_COUNT], uint8_t integers[MIP_ATTR_COUNT][4]);
+
+/** The attribute's name by mip_attr_id_t, for log lines. */
+char const *mobileip_attr_name(uint32_t id);
 
 /* The reply profile of the request's client (mipkey_profile, else default_profile); NULL: an
  * unknown name in clients.conf (logged). For eap_keys.c. */

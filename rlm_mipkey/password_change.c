@@ -20,14 +20,9 @@ RCSID("$Id$")
 
 #include <openssl/crypto.h>
 
+#include "mschap_attrs.h"
 #include "nt_enc_pw.h"
 #include "password_change.h"
-
-#define CPW_LEN			68	/* RFC 2548 MS-CHAP2-CPW */
-#define CPW_CODE		7
-#define CPW_ENCRYPTED_HASH	2
-#define CPW_PEER_CHALLENGE	18
-#define CPW_NT_RESPONSE		42
 
 bool password_change_requested(REQUEST *request)
 {
@@ -41,19 +36,20 @@ static int _cpw_free(mipkey_cpw_t *cpw)
 	return 0;
 }
 
-/* The one attribute (vendor 311, attr) of the request, and how many there are. */
-static VALUE_PAIR *find_ms(REQUEST *request, unsigned int attr, int *count)
+/* The first attribute (vendor 311, attr) of the request, and how many there are. */
+static void find_ms(REQUEST *request, unsigned int attr, mschap_attrs_in_t *in)
 {
 	vp_cursor_t	cursor;
-	VALUE_PAIR	*vp, *first = NULL;
+	VALUE_PAIR	*vp;
 
-	*count = 0;
+	memset(in, 0, sizeof(*in));
 	fr_cursor_init(&cursor, &request->packet->vps);
 	while ((vp = fr_cursor_next_by_num(&cursor, attr, VENDORPEC_MICROSOFT, TAG_ANY))) {
-		if (!first) first = vp;
-		(*count)++;
+		if (!in->count++) {
+			in->value = vp->vp_octets;
+			in->len = vp->vp_length;
+		}
 	}
-	return first;
 }
 
 /*
@@ -119,28 +115,30 @@ static int reassemble(REQUEST *request, uint8_t ident, uint8_t block[MSCHAPV2_PW
 
 mipkey_cpw_t *password_change_read(REQUEST *request)
 {
-	VALUE_PAIR	*challenge, *cpw_vp;
-	int		n_challenge, n_cpw, n_response;
-	mipkey_cpw_t	*cpw;
+	mschap_attrs_in_t	challenge, cpw_attr, response;
+	mschap_attrs_t		attrs;
+	mipkey_cpw_t		*cpw;
 
-	challenge = find_ms(request, PW_MSCHAP_CHALLENGE, &n_challenge);
-	cpw_vp = find_ms(request, PW_MSCHAP2_CPW, &n_cpw);
-	(void) find_ms(request, PW_MSCHAP2_RESPONSE, &n_response);
-	if (n_challenge != 1 || n_cpw != 1 || n_response != 0) {
-		RERROR("Malformed MS-CHAPv2 password change: %d MS-CHAP-Challenge, %d MS-CHAP2-CPW and %d "
+	find_ms(request, PW_MSCHAP_CHALLENGE, &challenge);
+	find_ms(request, PW_MSCHAP2_CPW, &cpw_attr);
+	find_ms(request, PW_MSCHAP2_RESPONSE, &response);
+	switch (mschap_attrs_cpw(&challenge, &cpw_attr, response.count, &attrs)) {
+	case MSCHAP_ATTRS_OK:
+		break;
+	case MSCHAP_ATTRS_COUNT:
+		RERROR("Malformed MS-CHAPv2 password change: %u MS-CHAP-Challenge, %u MS-CHAP2-CPW and %u "
 		       "MS-CHAP2-Response attributes, need exactly one challenge, one CPW and no response",
-		       n_challenge, n_cpw, n_response);
+		       challenge.count, cpw_attr.count, response.count);
 		return NULL;
-	}
-	if (challenge->vp_length != MSCHAPV2_CHALLENGE_LEN) {
+	case MSCHAP_ATTRS_CHALLENGE_LEN:
 		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP-Challenge is %zu octets, must be %d",
-		       challenge->vp_length, MSCHAPV2_CHALLENGE_LEN);
+		       challenge.len, MSCHAPV2_CHALLENGE_LEN);
 		return NULL;
-	}
-	if (cpw_vp->vp_length != CPW_LEN || cpw_vp->vp_octets[0] != CPW_CODE) {
+	case MSCHAP_ATTRS_CPW_FORM:
+	case MSCHAP_ATTRS_RESPONSE_SIZE:	/* not from mschap_attrs_cpw() */
 		RERROR("Malformed MS-CHAPv2 password change: MS-CHAP2-CPW is %zu octets with code %u, must be %d "
-		       "octets with code %d", cpw_vp->vp_length, cpw_vp->vp_length ? cpw_vp->vp_octets[0] : 0,
-		       CPW_LEN, CPW_CODE);
+		       "octets with code %d", cpw_attr.len, cpw_attr.len ? cpw_attr.value[0] : 0,
+		       MSCHAP_ATTRS_CPW_LEN, MSCHAP_ATTRS_CPW_CODE);
 		return NULL;
 	}
 
@@ -148,11 +146,11 @@ mipkey_cpw_t *password_change_read(REQUEST *request)
 	if (!cpw) return NULL;
 	talloc_set_destructor(cpw, _cpw_free);
 
-	cpw->ident = cpw_vp->vp_octets[1];
-	memcpy(cpw->auth_challenge, challenge->vp_octets, sizeof(cpw->auth_challenge));
-	memcpy(cpw->encrypted_hash, cpw_vp->vp_octets + CPW_ENCRYPTED_HASH, sizeof(cpw->encrypted_hash));
-	memcpy(cpw->peer_challenge, cpw_vp->vp_octets + CPW_PEER_CHALLENGE, sizeof(cpw->peer_challenge));
-	memcpy(cpw->nt_response, cpw_vp->vp_octets + CPW_NT_RESPONSE, sizeof(cpw->nt_response));
+	cpw->ident = attrs.ident;
+	memcpy(cpw->auth_challenge, attrs.auth_challenge, sizeof(cpw->auth_challenge));
+	memcpy(cpw->encrypted_hash, attrs.encrypted_hash, sizeof(cpw->encrypted_hash));
+	memcpy(cpw->peer_challenge, attrs.peer_challenge, sizeof(cpw->peer_challenge));
+	memcpy(cpw->nt_response, attrs.nt_response, sizeof(cpw->nt_response));
 	if (reassemble(request, cpw->ident, cpw->pw_block) < 0) {
 		talloc_free(cpw);
 		return NULL;

@@ -21,10 +21,7 @@ RCSID("$Id$")
 #include "eap_keys.h"
 #include "pairs.h"
 #include "password_change.h"
-
-#define MSCHAP2_RESPONSE_LEN	50	/* RFC 2548 2.3.2: ident, flags, peer challenge, reserved, NT-Response */
-#define MSCHAP2_PEER_CHALLENGE	2
-#define MSCHAP2_NT_RESPONSE	26
+#include "mschap_attrs.h"
 
 /* Every backend the module knows; "backend = <name>" picks one. */
 static mipkey_backend_t const *backends[] = {
@@ -209,6 +206,17 @@ static VALUE_PAIR *find_request_attr(REQUEST *request, unsigned int vendor, unsi
 	return first;
 }
 
+/* The same for vendor 311, as mschap_attrs.c takes it. */
+static void find_ms_attr(REQUEST *request, unsigned int attr, mschap_attrs_in_t *in)
+{
+	int		count;
+	VALUE_PAIR	*vp = find_request_attr(request, VENDORPEC_MICROSOFT, attr, &count);
+
+	in->value = vp ? vp->vp_octets : NULL;
+	in->len = vp ? vp->vp_length : 0;
+	in->count = (unsigned int) count;
+}
+
 /* "DOMAIN\user@realm": the parts around the account name, for backends that route by them. */
 static void split_name(mipkey_auth_t *auth)
 {
@@ -290,15 +298,7 @@ static int key_from_control(REQUEST *request, uint8_t k[MSCHAPV2_HASH_LEN], char
 	vp = fr_pair_find_by_num(request->config, PW_NT_PASSWORD, 0, TAG_ANY);
 	if (vp) {
 		*source = "control:NT-Password";
-		if (vp->vp_length == MSCHAPV2_HASH_LEN) {
-			memcpy(k, vp->vp_octets, MSCHAPV2_HASH_LEN);
-			return 0;
-		}
-		/* Some modules store the hash as 32 hex digits rather than 16 octets. */
-		if (vp->vp_length == 2 * MSCHAPV2_HASH_LEN &&
-		    fr_hex2bin(k, MSCHAPV2_HASH_LEN, (char const *) vp->vp_octets, vp->vp_length) == MSCHAPV2_HASH_LEN) {
-			return 0;
-		}
+		if (mschap_attrs_nt_password(vp->vp_octets, vp->vp_length, k) == 0) return 0;
 		REDEBUG("control:NT-Password has length %zu, not 16 octets or 32 hex digits", vp->vp_length);
 		return -1;
 	}
@@ -485,8 +485,9 @@ static mipkey_result_t password_change(rlm_mipkey_t const *inst, REQUEST *reques
 
 static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 {
-	VALUE_PAIR		*challenge, *response, *name;
-	int			n_challenge, n_response;
+	VALUE_PAIR		*name;
+	mschap_attrs_in_t	challenge, response;
+	mschap_attrs_t		attrs;
 	mipkey_auth_t		auth;
 	mipkey_key_t		key;
 	mipkey_result_t		result;
@@ -514,27 +515,29 @@ static rlm_rcode_t authenticate(rlm_mipkey_t const *inst, REQUEST *request)
 		goto have_response;
 	}
 
-	challenge = find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP_CHALLENGE, &n_challenge);
-	response = find_request_attr(request, VENDORPEC_MICROSOFT, PW_MSCHAP2_RESPONSE, &n_response);
-	if (n_challenge != 1 || n_response != 1) {
-		RERROR("Malformed MS-CHAPv2 request: %d MS-CHAP-Challenge and %d MS-CHAP2-Response attributes, "
-		       "need exactly one of each", n_challenge, n_response);
+	find_ms_attr(request, PW_MSCHAP_CHALLENGE, &challenge);
+	find_ms_attr(request, PW_MSCHAP2_RESPONSE, &response);
+	switch (mschap_attrs_response(&challenge, &response, &attrs)) {
+	case MSCHAP_ATTRS_OK:
+		break;
+	case MSCHAP_ATTRS_COUNT:
+		RERROR("Malformed MS-CHAPv2 request: %u MS-CHAP-Challenge and %u MS-CHAP2-Response attributes, "
+		       "need exactly one of each", challenge.count, response.count);
 		return RLM_MODULE_INVALID;
-	}
-	if (challenge->vp_length != MSCHAPV2_CHALLENGE_LEN) {
+	case MSCHAP_ATTRS_CHALLENGE_LEN:
 		RERROR("Malformed MS-CHAPv2 request: MS-CHAP-Challenge is %zu octets, must be %d",
-		       challenge->vp_length, MSCHAPV2_CHALLENGE_LEN);
+		       challenge.len, MSCHAPV2_CHALLENGE_LEN);
 		return RLM_MODULE_INVALID;
-	}
-	if (response->vp_length != MSCHAP2_RESPONSE_LEN) {
+	case MSCHAP_ATTRS_RESPONSE_SIZE:
+	case MSCHAP_ATTRS_CPW_FORM:	/* not from mschap_attrs_response() */
 		RERROR("Malformed MS-CHAPv2 request: MS-CHAP2-Response is %zu octets, must be %d",
-		       response->vp_length, MSCHAP2_RESPONSE_LEN);
+		       response.len, MSCHAP_ATTRS_RESPONSE_LEN);
 		return RLM_MODULE_INVALID;
 	}
-	ident = response->vp_octets[0];
-	auth_challenge = challenge->vp_octets;
-	peer_challenge = response->vp_octets + MSCHAP2_PEER_CHALLENGE;
-	nt_response = response->vp_octets + MSCHAP2_NT_RESPONSE;
+	ident = attrs.ident;
+	auth_challenge = attrs.auth_challenge;
+	peer_challenge = attrs.peer_challenge;
+	nt_response = attrs.nt_response;
 
 have_response:
 	/* EAP-MSCHAPv2 passes the name from inside the EAP packet as MS-CHAP-User-Name. */
