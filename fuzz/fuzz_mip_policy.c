@@ -154,7 +154,7 @@ static oracle_t *oracle(mip_policy_conf_t const *cf, mip_subject_t const *s, mip
 			o->id_len = s->name_len;
 		}
 	}
-	if (!q->requested_lifetime) return refuse(o, MIP_RULE_LIFETIME);
+	if (!q->requested_lifetime || !cf->max_lifetime) return refuse(o, MIP_RULE_LIFETIME);
 	o->lifetime = q->requested_lifetime < cf->max_lifetime ? q->requested_lifetime : cf->max_lifetime;
 	o->aaa_spi = q->has_aaa_spi ? q->aaa_spi : 0;
 	if (cf->aaa_key_from_sa) {
@@ -187,8 +187,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 	memset(&q, 0, sizeof(q));
 	f = u32(&c);			/* flags */
 
-	cf.max_lifetime = u32(&c);
-	if (!cf.max_lifetime) cf.max_lifetime = 1;	/* mobileip.c refuses 0 at start-up */
+	cf.max_lifetime = u32(&c);	/* 0 too: mobileip.c refuses it at start-up, the policy again */
 	cf.replay_timestamps = f & 1;
 	cf.replay_window = (f & 2) ? u8(&c) : u32(&c);
 	cf.aaa_key_from_sa = (f >> 2) & 1;

@@ -7,9 +7,12 @@
  *	      contexts of the request path kept per thread and reused.
  *
  * Pure: depends only on libc, pthreads and OpenSSL 3 libcrypto.
- * mschapv2_crypto_init() (mschapv2.h) sets it up; every function here runs
- * it first (pthread_once, so the first call may come from any thread) and
- * returns -1 if it failed or mschapv2_crypto_free() ran.
+ * mschapv2_crypto_init() (mschapv2.h) sets it up (pthread_once, so the
+ * first call may come from any thread). crypto_hmac_sha256(),
+ * crypto_aes_wrap() and crypto_aes_gcm() run it themselves (kdc.c and
+ * eap_mobility_keys.c, and their harnesses, never call it); every other
+ * function requires it to have run: each returns -1 if it has not, if it
+ * failed or if mschapv2_crypto_free() ran.
  *
  * Why per thread: EVP_MD_CTX_new() + free per digest was 7 allocations,
  * provider context set-ups and frees per MS-CHAPv2 verification. A thread

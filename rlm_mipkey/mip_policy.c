@@ -208,6 +208,11 @@ mip_verdict_t mip_policy_check(mip_policy_conf_t const *conf, mip_subject_t cons
 	if (req->requested_lifetime == 0) {
 		return decide(out, MIP_REFUSE, MIP_RULE_LIFETIME, "requested lifetime 0: a deregistration gets no keys");
 	}
+	/* mobileip.c refuses max_lifetime 0 at start-up; a caller that did not must not hand out
+	 * a key of lifetime 0 (RFC 3344: one that never expires to some home agents). */
+	if (conf->max_lifetime == 0) {
+		return decide(out, MIP_REFUSE, MIP_RULE_LIFETIME, "max_lifetime 0: no key may be handed out");
+	}
 	out->lifetime = req->requested_lifetime < conf->max_lifetime ? req->requested_lifetime : conf->max_lifetime;
 	out->aaa_spi = req->has_aaa_spi ? req->aaa_spi : 0;
 

@@ -30,8 +30,8 @@
  *      dotted form, or (no User-Name) control:Framed-IP-Address is that address; a home
  *      address without a User-Name that is not the user's is refused.
  *  Both:
- *   9. a requested lifetime of 0 (a deregistration) gets no keys; else min(requested,
- *      max_lifetime);
+ *   9. a requested lifetime of 0 (a deregistration) gets no keys, nor does any request
+ *      when max_lifetime is 0; else min(requested, max_lifetime);
  *  10. aaa_key = ldap: the user has a well-formed AAA security association, the request
  *      names an AAA SPI, it is the association's, and its algorithm is known.
  */

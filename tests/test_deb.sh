@@ -253,7 +253,9 @@ check "dpkg-source -x gives the same tree (component in freeradius/)" "" \
 
 # 2. lintian, with the overrides listed in README.md.
 t1=$(date +%s.%N)
-nice -n 19 lintian -I --pedantic --show-overrides "$WORK/src/freeradius-mipkey_${version}_$arch.changes" \
+# lintian's helpers leave mldbm-elf-* files in $TMPDIR: keep them in $WORK, removed at the end.
+mkdir -p "$WORK/tmp"
+TMPDIR="$WORK/tmp" nice -n 19 lintian -I --pedantic --show-overrides "$WORK/src/freeradius-mipkey_${version}_$arch.changes" \
 	"$WORK/src/freeradius-mipkey_$version.dsc" >"$WORK/lintian.txt" 2>"$WORK/lintian.err"
 echo "TIME lintian $(elapsed "$t1") s"
 sed 's/^/    lintian: /' "$WORK/lintian.txt"

@@ -87,6 +87,16 @@ printf 'not hex\n' >"$D/bad-kek.hex"
 config_error "KEK file that is not an AES key" "s|$D/kek.hex|$D/bad-kek.hex|" 'the first line must be 32, 48 or 64 hex digits'
 config_error "replay_window above a day" '0,/replay_window = 7/s//replay_window = 90000/' 'replay_window 90000 is more than 86400'
 
+# tests/lib/fixed_rand.c: while $D/run/fixed-keys exists, the stateful KDC's KEY1-3 are its
+# 60 octets (test_kdc.py's wire checks). It must come after nodeepbind.so, and after the
+# sanitizer runtime when SANITIZE=1 preloads one (ASan wants to be first).
+gcc -shared -fPIC -O2 -o "$WORK/nodeepbind.so" "$HERE/lib/nodeepbind.c" -ldl &&
+	gcc -shared -fPIC -O2 -o "$WORK/fixed_rand.so" "$HERE/lib/fixed_rand.c" -ldl || fail "build the test shims"
+case " ${RADIUSD_ENV:-} " in
+*" LD_PRELOAD="*) RADIUSD_ENV=$(sed -E "s|(^\| )(LD_PRELOAD=[^ ]*)|\1\2:$WORK/fixed_rand.so|" <<<"$RADIUSD_ENV") ;;
+*) RADIUSD_ENV="${RADIUSD_ENV:-} LD_PRELOAD=$WORK/nodeepbind.so:$WORK/fixed_rand.so" ;;
+esac
+RADIUSD_ENV+=" MIPKEY_TEST_RAND_FILE=$D/run/fixed-keys"
 radiusd_start "$D" || fail "start freeradius"
 
 RADIUS_PORT=$PORT RADIUS_SECRET=$SECRET RADIUS_DIR=$D KDC_PORT2=$PORT2 KDC_PORT3=$PORT3 /usr/bin/python3 "$HERE/test_kdc.py"

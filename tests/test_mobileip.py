@@ -333,7 +333,12 @@ code, reply = radclient(attrs + key_attrs("MN-HA", ha_spi=80, lifetime=500, home
                         src=PROFILE_SRC["3gpp2"])
 check("profile 3gpp2: Access-Accept", "Access-Accept", code)
 want = check_mn_ha("profile 3gpp2", reply, ref, b"alice", 80, 500, profile="3gpp2")
-check("profile 3gpp2: decrypted 3GPP2-MN-HA-Shared-Key", want, string_bytes(reply, "3GPP2-MN-HA-Shared-Key"))
+got = string_bytes(reply, "3GPP2-MN-HA-Shared-Key")
+# radclient (FreeRADIUS 3.2's fr_prints) never prints a string's final 0x00 (1 key in 256 ends
+# in one): the octet is on the wire, as test_kdc.py's raw-UDP checks of every profile show.
+if isinstance(want, bytes) and want.endswith(b"\0") and len(got) == len(want) - 1:
+    got += b"\0"
+check("profile 3gpp2: decrypted 3GPP2-MN-HA-Shared-Key", want, got)
 check("profile 3gpp2: 3GPP2-MN-HA-SPI", 80, integer(reply, "3GPP2-MN-HA-SPI"))
 check("profile 3gpp2: 3GPP2-Home-Agent-IP-Address", ["192.0.2.1"], reply.get("3GPP2-Home-Agent-IP-Address"))
 check("profile 3gpp2: only the KeyGen Reply from the Mipkey dictionary", ["Mipkey-MN-HA-KeyGen-Reply"],

@@ -273,6 +273,13 @@ static void test_common_rules(void)
 	good_attributes();
 	req.requested_lifetime = 0;
 	expect("rule 9: attributes, lifetime 0", MIP_REFUSE, MIP_RULE_LIFETIME);
+	good_rrq();
+	conf.max_lifetime = 0;
+	expect("rule 9: max_lifetime 0 (RRQ): no key of lifetime 0", MIP_REFUSE, MIP_RULE_LIFETIME);
+	check_int("rule 9: max_lifetime 0: lifetime not set", 0, res.lifetime);
+	good_attributes();
+	conf.max_lifetime = 0;
+	expect("rule 9: max_lifetime 0 (attributes)", MIP_REFUSE, MIP_RULE_LIFETIME);
 
 	/* 10 */
 	good_rrq();
