@@ -55,17 +55,24 @@ else
 fi
 
 export RADIUS_PORT RADIUS_SECRET=$SECRET RADIUS_DIR=$DIR/radiusd LDAP_DIR=$DIR/slapd LDAP_PORT
+# asan_run NAME CMD... : CMD's results marked [asan]. A CMD that ends badly without a FAIL
+# line of its own (killed, a traceback) still counts as a failure: the pipe would hide it.
+asan_run() {
+    local name=$1 s0 out rc
+    shift
+    s0=$(date +%s)
+    out=$("$@")
+    rc=$?
+    sed -e "s/^PASS /PASS [asan] /" -e "s/^FAIL /FAIL [asan] /" <<<"$out"
+    if [[ $rc -ne 0 ]] && ! grep -q '^FAIL ' <<<"$out"; then
+        echo "FAIL [asan] $name: exited with status $rc"
+    fi
+    echo "TIME [asan] $name: $(( $(date +%s) - s0 )) s"
+}
 for suite in test_radius.py test_mobileip.py test_hostile.py; do
-    [[ -f tests/$suite ]] || continue
-    s0=$(date +%s)
-    "$PY" "tests/$suite" | sed -e "s/^PASS /PASS [asan] /" -e "s/^FAIL /FAIL [asan] /"
-    echo "TIME [asan] $suite: $(( $(date +%s) - s0 )) s"
+    [[ -f tests/$suite ]] && asan_run "$suite" "$PY" "tests/$suite"
 done
-if [[ -f tests/storm.py ]]; then
-    s0=$(date +%s)
-    "$PY" tests/storm.py --requests "${STORM_REQUESTS:-5000}" | sed -e "s/^PASS /PASS [asan] /" -e "s/^FAIL /FAIL [asan] /"
-    echo "TIME [asan] storm: $(( $(date +%s) - s0 )) s"
-fi
+[[ -f tests/storm.py ]] && asan_run storm "$PY" tests/storm.py --requests "${STORM_REQUESTS:-5000}"
 
 if kill -0 "$RADIUSD_PID" 2>/dev/null; then
     echo "PASS sanitizers: freeradius still running after the suites"
