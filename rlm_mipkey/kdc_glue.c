@@ -7,7 +7,8 @@
  * NAI extension (Mipkey-KDC-Request) with the outer identity "@realm" as User-Name. The
  * module finds KEY0 by the SPI in clear (backend lookup_key0), authenticates and decrypts
  * the NAI (AES-GCM, the clear fields as AAD) before anything else is looked at, checks that
- * the NAI is the entry's and in the outer realm, then makes KEY1 (MN-HA), KEY2 (FA-HA) and
+ * the NAI is the entry's and in the outer realm and that the registration (NAI, Identification)
+ * is not in the replay cache (replay.h), then makes KEY1 (MN-HA), KEY2 (FA-HA) and
  * KEY3 (MN-FA): random (stateful), or from a random K_SEED with the PRF (semi-stateful).
  * The home agent gets them in the client's reply profile where it has an attribute, in the
  * project's dictionary otherwise; the mobile node gets KEY1 || KEY3 (or K_SEED) wrapped
@@ -25,6 +26,7 @@ RCSID("$Id$")
 #include "kdc_glue.h"
 #include "kdc.h"
 #include "profile.h"
+#include "replay.h"
 #include "wire.h"
 
 /* What a refused client is told, whatever the reason: nothing to tell the reasons apart. */
@@ -124,6 +126,14 @@ int kdc_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_prefix,
 	if (inst->replay_window > KDC_REPLAY_WINDOW_MAX) {
 		cf_log_err_cs(cs, "replay_window %u is more than %u seconds (0 turns the check off)",
 			      inst->replay_window, KDC_REPLAY_WINDOW_MAX);
+		return -1;
+	}
+	/* A replay the timestamp check lets in must still be in the cache. */
+	if (inst->replay_window && replay_retention(mobileip->replay) &&
+	    replay_retention(mobileip->replay) < 2 * inst->replay_window + 1) {
+		cf_log_err_cs(cs, "replay_window %u needs mobileip { replay_cache { retention } } of at least %u "
+			      "seconds (it is %u)", inst->replay_window, 2 * inst->replay_window + 1,
+			      replay_retention(mobileip->replay));
 		return -1;
 	}
 	if (inst->kek_file && *inst->kek_file && read_kek(inst, cs) < 0) return -1;
@@ -384,6 +394,17 @@ rlm_rcode_t kdc_authenticate(kdc_inst_t const *inst, REQUEST *request)
 	}
 	RDEBUG2("KDC: identity of KEY0 SPI %u authenticated (entry \"%s\"), %s mode", req.key0_spi, w->entry.name,
 		inst->mode_name);
+	switch (replay_check_kdc(inst->mobileip->replay, request, w->nai, w->nai_len, req.home_address,
+				 req.identification)) {
+	case RLM_MODULE_OK:
+		break;
+	case RLM_MODULE_REJECT:
+		rcode = refuse(request, "replayed request (its NAI and Identification were used within the last %u s)",
+			       replay_retention(inst->mobileip->replay));
+		goto done;
+	default:
+		goto done;	/* logged by the replay cache */
+	}
 
 	if (make_keys(inst, &req, w) < 0) {
 		RERROR("KDC key generation failed (OpenSSL error)");

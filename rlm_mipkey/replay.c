@@ -227,33 +227,27 @@ static void available(replay_t *rc)
 	pthread_mutex_unlock(&rc->mutex);
 }
 
-rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
-			 VALUE_PAIR const *rrq)
+/*
+ * Stores the n keys of a granted request under its claim. RLM_MODULE_OK with *repeated the
+ * index of the first key some earlier request stored (-1: none), or the outage policy.
+ */
+static rlm_rcode_t remember(replay_t *rc, REQUEST *request, uint8_t const (*keys)[REPLAY_KEY_LEN], int n,
+			    int *repeated)
 {
-	uint8_t			keys[2][REPLAY_KEY_LEN], value[REPLAY_VALUE_LEN];
+	uint8_t			value[REPLAY_VALUE_LEN];
 	replay_verdict_t	verdict[2] = { REPLAY_NEW, REPLAY_NEW };
-	char const		*what[2] = { "MS-CHAPv2 challenge and response", "Registration Request Identification" };
 	char			err[256];
-	int			i, n = 0;
+	int			i;
 	REQUEST			*top;
 
-	if (!rc || rc->kind == STORE_NONE) return RLM_MODULE_OK;
-
-	if (replay_key_mschapv2(rc->key, rc->key_len, auth->as_sent, auth->as_sent_len, auth->auth_challenge,
-				auth->nt_response, keys[n++]) < 0) goto crypto_error;
-	if (rrq) {
-		mip_rrq_t	parsed;
-		char const	*perr = NULL;
-
-		/* A malformed one is refused by mobileip.c after this; nothing to remember then. */
-		if (mip_rrq_parse(rrq->vp_octets, rrq->vp_length, &parsed, &perr) == 0 &&
-		    replay_key_rrq(rc->key, rc->key_len, parsed.nai.data, parsed.nai.len, parsed.home_address,
-				   parsed.identification, keys[n++]) < 0) goto crypto_error;
-	}
+	*repeated = -1;
 	/* The Request Authenticator of the packet the client sent (an inner-tunnel request's own
 	 * packet is made up by the server). */
 	for (top = request; top->parent; top = top->parent);
-	if (replay_value(rc->key, rc->key_len, top->packet->vector, rc->server_id, value) < 0) goto crypto_error;
+	if (replay_value(rc->key, rc->key_len, top->packet->vector, rc->server_id, value) < 0) {
+		RERROR("Replay cache key derivation failed (OpenSSL error)");
+		return RLM_MODULE_FAIL;
+	}
 
 	if (rc->kind == STORE_LOCAL) {
 		uint64_t	now = replay_now_ms();
@@ -271,8 +265,8 @@ rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *au
 	} else {
 		replay_redis_result_t res[2];
 
-		if (replay_redis_set_nx(rc->redis, (uint8_t const (*)[REPLAY_KEY_LEN]) keys, n, value,
-					(uint64_t) rc->retention * 1000, res, err, sizeof(err)) < 0) {
+		if (replay_redis_set_nx(rc->redis, keys, n, value, (uint64_t) rc->retention * 1000, res, err,
+					sizeof(err)) < 0) {
 			return unavailable(rc, request, err);
 		}
 		for (i = 0; i < n; i++) {
@@ -283,10 +277,8 @@ rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *au
 
 	for (i = 0; i < n; i++) {
 		if (verdict[i] == REPLAY_REPEATED) {
-			RERROR("Mobile IP key request refused: replayed request (its %s was used within the last %u s)",
-			       what[i], rc->retention);
-			pair_make_reply("Reply-Message", "replayed request", T_OP_ADD);
-			return RLM_MODULE_REJECT;
+			*repeated = i;
+			return RLM_MODULE_OK;
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -297,8 +289,61 @@ rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *au
 		}
 	}
 	return RLM_MODULE_OK;
+}
+
+rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
+			 VALUE_PAIR const *rrq)
+{
+	uint8_t		keys[2][REPLAY_KEY_LEN];
+	char const	*what[2] = { "MS-CHAPv2 challenge and response", "Registration Request Identification" };
+	int		n = 0, repeated;
+	rlm_rcode_t	rcode;
+
+	if (!rc || rc->kind == STORE_NONE) return RLM_MODULE_OK;
+
+	if (replay_key_mschapv2(rc->key, rc->key_len, auth->as_sent, auth->as_sent_len, auth->auth_challenge,
+				auth->nt_response, keys[n++]) < 0) goto crypto_error;
+	if (rrq) {
+		mip_rrq_t	parsed;
+		char const	*perr = NULL;
+
+		/* A malformed one is refused by mobileip.c after this; nothing to remember then. */
+		if (mip_rrq_parse(rrq->vp_octets, rrq->vp_length, &parsed, &perr) == 0 &&
+		    replay_key_rrq(rc->key, rc->key_len, parsed.nai.data, parsed.nai.len, parsed.home_address,
+				   parsed.identification, keys[n++]) < 0) goto crypto_error;
+	}
+	rcode = remember(rc, request, (uint8_t const (*)[REPLAY_KEY_LEN]) keys, n, &repeated);
+	if (rcode != RLM_MODULE_OK || repeated < 0) return rcode;
+
+	RERROR("Mobile IP key request refused: replayed request (its %s was used within the last %u s)",
+	       what[repeated], rc->retention);
+	pair_make_reply("Reply-Message", "replayed request", T_OP_ADD);
+	return RLM_MODULE_REJECT;
 
 crypto_error:
 	RERROR("Replay cache key derivation failed (OpenSSL error)");
 	return RLM_MODULE_FAIL;
+}
+
+rlm_rcode_t replay_check_kdc(replay_t *rc, REQUEST *request, uint8_t const *nai, size_t nai_len,
+			     uint8_t const home_address[4], uint64_t identification)
+{
+	uint8_t		key[1][REPLAY_KEY_LEN];
+	int		repeated;
+	rlm_rcode_t	rcode;
+
+	if (!rc || rc->kind == STORE_NONE) return RLM_MODULE_OK;
+
+	if (replay_key_rrq(rc->key, rc->key_len, nai, nai_len, home_address, identification, key[0]) < 0) {
+		RERROR("Replay cache key derivation failed (OpenSSL error)");
+		return RLM_MODULE_FAIL;
+	}
+	rcode = remember(rc, request, (uint8_t const (*)[REPLAY_KEY_LEN]) key, 1, &repeated);
+	if (rcode != RLM_MODULE_OK) return rcode;
+	return repeated < 0 ? RLM_MODULE_OK : RLM_MODULE_REJECT;
+}
+
+uint32_t replay_retention(replay_t const *rc)
+{
+	return (!rc || rc->kind == STORE_NONE) ? 0 : rc->retention;
 }

@@ -1,8 +1,8 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  * replay.h - the replay cache of Mobile IP key requests, FreeRADIUS side: the
- * "replay_cache { }" subsection of "mobileip { }", and the check mobileip.c makes before it
- * hands out any key material (keys, Skey, k''). What is remembered and why: replay_cache.h.
+ * "replay_cache { }" subsection of "mobileip { }", and the checks mobileip.c and kdc_glue.c make
+ * before they hand out any key material (keys, Skey, k''). What is remembered and why: replay_cache.h.
  */
 #ifndef MIPKEY_REPLAY_H
 #define MIPKEY_REPLAY_H
@@ -31,5 +31,18 @@ int replay_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, uint32_t replay_window
  */
 rlm_rcode_t replay_check(replay_t *rc, REQUEST *request, mipkey_auth_t const *auth,
 			 VALUE_PAIR const *rrq);
+
+/**
+ * The same for the key distribution centre mode (kdc_glue.c), after the Encrypted NAI
+ * authenticated: stores the decrypted NAI and the Identification (both under the request's
+ * AES-GCM tag). RLM_MODULE_OK: first use (or failover); RLM_MODULE_REJECT: a replay, with
+ * nothing logged or added to the reply (the KDC gives every refusal one answer);
+ * RLM_MODULE_FAIL: as replay_check().
+ */
+rlm_rcode_t replay_check_kdc(replay_t *rc, REQUEST *request, uint8_t const *nai, size_t nai_len,
+			     uint8_t const home_address[4], uint64_t identification);
+
+/** Seconds an entry lives; 0 without a store (rc NULL or store = none). */
+uint32_t replay_retention(replay_t const *rc);
 
 #endif

@@ -263,6 +263,24 @@ expect_refused("truncated request", [attrs[0], ("Mipkey-KDC-Request", "0x" + blo
 attrs, _ = kdc_request(ALICE)
 expect_refused("unsigned request (no Message-Authenticator)", attrs, r"no Message-Authenticator", sign=False)
 
+# --- the replay cache (mobileip { replay_cache }: store local, retention 2 x 7 + 2 s) -----------
+# radclient makes a new Access-Request (new Request Authenticator) each time: what a home
+# agent sends for a Registration Request captured and replayed to it.
+attrs, _ = kdc_request(ALICE)
+expect_refused("replay: a refused request (unsigned)", attrs, r"no Message-Authenticator", sign=False)
+code, _ = radclient(attrs)
+check("replay: the same registration, now signed, is a first use (refusals are not remembered)",
+      "Access-Accept", code)
+expect_refused("replay: the same registration again", attrs,
+               r"replayed request \(its NAI and Identification were used within the last 16 s\)")
+expect_refused("replay: and once more", attrs, r"replayed request")
+code, _ = radclient(kdc_request(ALICE)[0])
+check("replay: a fresh registration of the same node right after: Access-Accept", "Access-Accept", code)
+attrs, _ = kdc_request(CAROL)
+codes = [radclient(attrs, port=PORT2)[0] for _ in range(2)]
+check("replay: semi-stateful instance (its own cache): first use accepted, the replay refused",
+      ["Access-Accept", "Access-Reject"], codes)
+
 # The refusals above all look the same on the wire: compare two complete replies.
 a1, _ = kdc_request(ALICE, spi=4242)
 a2, _ = kdc_request(ALICE, key0=BOB[1][:16])
@@ -420,8 +438,8 @@ def timed(blob, n, port):
     sock.settimeout(3)
     secret = os.environ["RADIUS_SECRET"].encode()
     lat, codes = [], set()
-    attrs = loadgen._attr(1, ("@" + REALM).encode()) + vsa(80, blob())   # one request, resent (within replay_window)
     for i in range(n):
+        attrs = loadgen._attr(1, ("@" + REALM).encode()) + vsa(80, blob())   # a fresh one: no replay
         pkt, auth = loadgen.build(1, i & 0xff, secret, attrs)
         t0 = time.perf_counter()
         sock.sendto(pkt, ("127.0.0.1", int(port)))

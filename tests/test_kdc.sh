@@ -86,6 +86,8 @@ config_error "unknown mode" 's/mode = stateful/mode = stateless/' 'Invalid mode 
 printf 'not hex\n' >"$D/bad-kek.hex"
 config_error "KEK file that is not an AES key" "s|$D/kek.hex|$D/bad-kek.hex|" 'the first line must be 32, 48 or 64 hex digits'
 config_error "replay_window above a day" '0,/replay_window = 7/s//replay_window = 90000/' 'replay_window 90000 is more than 86400'
+config_error "replay_window the replay cache does not cover" '0,/replay_window = 7/s//replay_window = 30/' \
+	'replay_window 30 needs mobileip { replay_cache { retention } } of at least 61 seconds (it is 16)'
 
 # tests/lib/fixed_rand.c: while $D/run/fixed-keys exists, the stateful KDC's KEY1-3 are its
 # 60 octets (test_kdc.py's wire checks). It must come after nodeepbind.so, and after the
