@@ -10,6 +10,7 @@
 RCSID("$Id$")
 
 #include <ldap.h>
+#include <pthread.h>
 #include <time.h>
 #include <openssl/crypto.h>
 
@@ -19,6 +20,26 @@ RCSID("$Id$")
 #include "rfc4515.h"
 
 #define FILTER_MAX 1024
+
+/*
+ * Waiting for a busy pool. FreeRADIUS 3.2's pool never waits: at its max it returns no
+ * connection at once, so a burst with more LDAP requests in flight than connections failed
+ * most of them against a healthy server. A request now waits up to pool_wait for a connection
+ * while connections keep being taken and coming back; when none has for POOL_STALL_MS the
+ * server is taken as hung and requests fail at once, as before, so that a hung server holds no more
+ * threads than the pool has connections (the others keep answering what needs no LDAP).
+ */
+#define POOL_STALL_MS	100
+
+typedef struct {
+	pthread_mutex_t		mutex;
+	pthread_cond_t		released;	//!< CLOCK_MONOTONIC
+	uint64_t		generation;	//!< connections released or closed while someone waited
+	unsigned		waiters;	//!< written under mutex, read without it on release
+	int64_t			last_progress_ms; //!< a connection taken or given back (monotonic; atomic)
+	int64_t			stuck_since_ms;	//!< the first wait after the last progress (under mutex)
+	bool			ok;		//!< mutex and condition initialised
+} pool_waitq_t;
 
 typedef struct {
 	char const		*server;		//!< space-separated URI list
@@ -40,6 +61,7 @@ typedef struct {
 	bool			password_change;
 	uint32_t		net_timeout;
 	uint32_t		search_timeout;
+	struct timeval		pool_wait;
 	bool			start_tls;
 	char const		*tls_ca_file;
 	char const		*tls_ca_path;
@@ -60,6 +82,7 @@ typedef struct {
 	char const		*log_prefix;
 	CONF_SECTION		*cs;			//!< the ldap { } section: holds the pool's stats
 	fr_connection_pool_t	*pool;
+	pool_waitq_t		*waitq;
 } ldap_inst_t;
 
 typedef struct {
@@ -101,6 +124,7 @@ static CONF_PARSER const ldap_config[] = {
 	{ "kdc_name_attribute", FR_CONF_OFFSET(PW_TYPE_STRING, ldap_inst_t, kdc_name_attribute), "uid" },
 	{ "net_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, net_timeout), "5" },
 	{ "timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, ldap_inst_t, search_timeout), "5" },
+	{ "pool_wait", FR_CONF_OFFSET(PW_TYPE_TIMEVAL, ldap_inst_t, pool_wait), "1.0" },
 	{ "tls", FR_CONF_POINTER(PW_TYPE_SUBSECTION, NULL), (void const *) tls_config },
 	{ "mirror", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, ldap_inst_t, mirror), "no" },
 	{ "mirror_filter", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, ldap_inst_t, mirror_filter),
@@ -242,6 +266,10 @@ static int _inst_free(ldap_inst_t *inst)
 {
 	ldap_mirror_stop(inst->mirror_h);
 	fr_connection_pool_free(inst->pool);
+	if (inst->waitq && inst->waitq->ok) {
+		pthread_cond_destroy(&inst->waitq->released);
+		pthread_mutex_destroy(&inst->waitq->mutex);
+	}
 	return 0;
 }
 
@@ -274,6 +302,14 @@ static void log_no_connection(ldap_inst_t const *inst, REQUEST *request)
 	       inst->server);
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * A connection pool as large as the thread pool lets a hung LDAP server hold every thread:
  * then nothing is answered, not even requests that need no LDAP. Say so at start-up.
@@ -296,6 +332,120 @@ static void check_pool_size(ldap_inst_t const *inst, CONF_SECTION *cs)
 		     "can hold every thread, and then no request is answered, even those that need no LDAP",
 		     inst->log_prefix, pool_max, thread_max);
 	}
+}
+
+static int pool_waitq_init(ldap_inst_t *inst)
+{
+	pthread_condattr_t	attr;
+	pool_waitq_t		*q;
+
+	q = inst->waitq = talloc_zero(inst, pool_waitq_t);
+	if (!q || pthread_condattr_init(&attr) != 0) return -1;
+	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 || pthread_cond_init(&q->released, &attr) != 0) {
+		pthread_condattr_destroy(&attr);
+		return -1;
+	}
+	pthread_condattr_destroy(&attr);
+	if (pthread_mutex_init(&q->mutex, NULL) != 0) {
+		pthread_cond_destroy(&q->released);
+		return -1;
+	}
+	q->ok = true;
+	return 0;
+}
+
+/* Every connection busy, none failing: worth waiting for one to come back. */
+static bool pool_busy(ldap_inst_t const *inst)
+{
+	fr_connection_pool_stats_t const *st = fr_connection_pool_stats(inst->cs);
+
+	return st && st->last_failed == 0;
+}
+
+static struct timespec ms_to_timespec(int64_t ms)
+{
+	return (struct timespec) { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000 };
+}
+
+/*
+ * A connection, waiting for a busy pool up to pool_wait (never past the request's LDAP
+ * budget, `timeout` from t0) while connections keep coming back. NULL: none (not logged).
+ */
+static ldap_conn_t *pool_get(ldap_inst_t const *inst, struct timespec const *t0)
+{
+	pool_waitq_t	*q = inst->waitq;
+	ldap_conn_t	*conn = fr_connection_get(inst->pool);
+	int64_t		now, deadline, until, last;
+	double		wait, left;
+	struct timespec	ts;
+	uint64_t	seen;
+
+	if (conn) {
+		__atomic_store_n(&q->last_progress_ms, monotonic_ms(), __ATOMIC_SEQ_CST);
+		return conn;
+	}
+	if (!pool_busy(inst)) return NULL;
+
+	wait = (double) inst->pool_wait.tv_sec + (double) inst->pool_wait.tv_usec / 1e6;
+	left = (double) inst->search_timeout - elapsed_since(t0);
+	if (left < wait) wait = left;
+	now = monotonic_ms();
+	deadline = now + (int64_t) (wait * 1000.0);
+	if (deadline <= now) return NULL;
+
+	pthread_mutex_lock(&q->mutex);
+	/* Counted before the next try, so that a release after that try wakes this thread. */
+	__atomic_add_fetch(&q->waiters, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		seen = q->generation;
+		pthread_mutex_unlock(&q->mutex);
+		conn = fr_connection_get(inst->pool);
+		pthread_mutex_lock(&q->mutex);
+		if (conn) {
+			__atomic_store_n(&q->last_progress_ms, monotonic_ms(), __ATOMIC_SEQ_CST);
+			break;
+		}
+		while (q->generation == seen) {
+			/* No connection taken or back for POOL_STALL_MS: a hung server, not a busy one. */
+			last = __atomic_load_n(&q->last_progress_ms, __ATOMIC_SEQ_CST);
+			now = monotonic_ms();
+			/* Counted from the last progress, or from the first wait after it (an idle
+			 * pool that a burst finds opening its connections). */
+			if (q->stuck_since_ms <= last) q->stuck_since_ms = now;
+			until = (last > q->stuck_since_ms ? last : q->stuck_since_ms) + POOL_STALL_MS;
+			if (until > deadline) until = deadline;
+			if (until <= now) goto out;
+			ts = ms_to_timespec(until);
+			pthread_cond_timedwait(&q->released, &q->mutex, &ts);
+		}
+	}
+out:
+	__atomic_sub_fetch(&q->waiters, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&q->mutex);
+	return conn;
+}
+
+/* A connection went back to the pool, or out of it: wake a waiting request. */
+static void pool_wake(pool_waitq_t *q)
+{
+	__atomic_store_n(&q->last_progress_ms, monotonic_ms(), __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&q->waiters, __ATOMIC_SEQ_CST)) return;	/* the common case, without the lock */
+	pthread_mutex_lock(&q->mutex);
+	q->generation++;
+	pthread_cond_signal(&q->released);
+	pthread_mutex_unlock(&q->mutex);
+}
+
+static void pool_put(ldap_inst_t const *inst, ldap_conn_t *conn)
+{
+	fr_connection_release(inst->pool, conn);
+	pool_wake(inst->waitq);
+}
+
+static void pool_drop(ldap_inst_t const *inst, ldap_conn_t *conn, char const *why)
+{
+	fr_connection_close(inst->pool, conn, why);
+	pool_wake(inst->waitq);
 }
 
 static LDAP *mirror_connect(void *ctx);
@@ -396,6 +546,10 @@ static int ldap_instantiate(TALLOC_CTX *ctx, CONF_SECTION *cs, char const *log_p
 	inst->pool = fr_connection_pool_module_init(cs, inst, mod_conn_create, NULL, inst->log_prefix);
 	if (!inst->pool) return -1;
 	check_pool_size(inst, cs);
+	if (pool_waitq_init(inst) < 0) {
+		cf_log_err_cs(cs, "Cannot initialise the connection pool's wait queue");
+		return -1;
+	}
 	talloc_set_destructor(inst, _inst_free);
 
 	/*
@@ -564,7 +718,7 @@ static int search_in_budget(ldap_inst_t const *inst, REQUEST *request, char cons
 	int		rc, tries;
 
 	*res = NULL;
-	*conn = fr_connection_get(inst->pool);
+	*conn = pool_get(inst, t0);
 	if (!*conn) {
 		log_no_connection(inst, request);
 		return LDAP_SERVER_DOWN;
@@ -585,7 +739,7 @@ static int search_in_budget(ldap_inst_t const *inst, REQUEST *request, char cons
 		if (*res) ldap_msgfree(*res);
 		*res = NULL;
 		RDEBUG2("LDAP connection lost (%s), trying another one", ldap_err2string(rc));
-		fr_connection_close(inst->pool, *conn, "connection lost");
+		pool_drop(inst, *conn, "connection lost");
 		*conn = fr_connection_get(inst->pool);
 		if (!*conn) {
 			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
@@ -648,7 +802,7 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 		}
 		ldap_msgfree(res);
 		/* A timed-out or broken connection is not put back into the pool. */
-		fr_connection_close(inst->pool, conn, "search failed");
+		pool_drop(inst, conn, "search failed");
 		return MIPKEY_BACKEND_DOWN;
 	}
 
@@ -698,7 +852,7 @@ done:
 	free_secret_values(hash);
 	if (flags) ldap_value_free_len(flags);
 	ldap_msgfree(res);
-	fr_connection_release(inst->pool, conn);
+	pool_put(inst, conn);
 	return result;
 }
 
@@ -935,7 +1089,7 @@ static mipkey_result_t ldap_lookup_key0(void *instance, REQUEST *request, uint32
 	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED && rc != LDAP_NO_SUCH_OBJECT) {
 		RERROR("LDAP server %s unreachable or search failed: %s", inst->server, ldap_err2string(rc));
 		ldap_msgfree(res);
-		fr_connection_close(inst->pool, conn, "search failed");
+		pool_drop(inst, conn, "search failed");
 		return MIPKEY_BACKEND_DOWN;
 	}
 	if (rc != LDAP_SUCCESS || ldap_count_entries(conn->ld, res) != 1) {
@@ -968,7 +1122,7 @@ done:
 	free_secret_values(key);
 	if (name) ldap_value_free_len(name);
 	ldap_msgfree(res);
-	fr_connection_release(inst->pool, conn);
+	pool_put(inst, conn);
 	return result;
 }
 

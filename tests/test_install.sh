@@ -64,7 +64,11 @@ servers_and_clients() {
 	mount -t tmpfs -o mode=0755 tmpfs /run && install -d -o freerad -g freerad -m 0775 /run/freeradius ||
 		{ fail "private /run" "mount failed"; return 1; }
 
-	if slapd_setup "$work/slapd" >"$work/slapd-setup.log" 2>&1 && slapd_start "$work/slapd" 389; then
+	# Besides the fixtures, 200 generated users for the burst below (tools/mipkey-bench).
+	if slapd_setup "$work/slapd" >"$work/slapd-setup.log" 2>&1 &&
+		tools/mipkey-bench --gen-users 200 --format ldif --base "ou=people,dc=mipkey,dc=test" >"$work/burst.ldif" &&
+		"$SLAPADD_BIN" -q -f "$work/slapd/slapd.conf" -l "$work/burst.ldif" >>"$work/slapd-setup.log" 2>&1 &&
+		slapd_start "$work/slapd" 389; then
 		pass "slapd with the test directory on 127.0.0.1:389 (the shipped mods-available/mipkey's server)"
 	else
 		fail "slapd on 127.0.0.1:389" "$(tail -5 "$work/slapd/slapd.log" 2>/dev/null)"; return 1
@@ -128,6 +132,20 @@ EOF
 	check "mipkey-client on 1645: MN and HA agree" "MN and HA agree: yes" \
 		"$(grep -o 'MN and HA agree: yes' "$work/mipkey-client.log")"
 	[ "$rc" -eq 0 ] || tail -20 "$work/mipkey-client.log"
+
+	# A burst on a healthy directory: 32 requests in flight (Debian's 32 threads) against the
+	# shipped pool of 8 connections. FreeRADIUS's pool fails a request at once when every
+	# connection is busy; the module's pool_wait must carry these, none failed.
+	out=$(tools/mipkey-bench -s "$SECRET" -l "$work/burst.ldif" -c 32 -d 3 -t 5 -o json "127.0.0.1:$MIPKEY_PORT")
+	read -r sent accepts rejects < <(python3 -c \
+		'import json, sys; r = json.load(sys.stdin); print(r["sent"], r["accepts"], r["rejects"] + r["timeouts"] + r["bad"])' \
+		<<<"$out" 2>/dev/null)
+	echo "TIME burst: ${sent:-0} requests in 3 s, 32 in flight, shipped pool { max = 8 }: ${rejects:-?} not accepted"
+	if [ "${sent:-0}" -gt 1000 ] && [ "$accepts" = "$sent" ]; then
+		pass "32 requests in flight on the shipped pool (max 8): all $sent accepted"
+	else
+		fail "32 requests in flight on the shipped pool (max 8)" "${accepts:-?} of ${sent:-?} accepted"
+	fi
 
 	# HUP after a configuration file changed: the server re-reads its configuration and loads
 	# the virtual servers again; rlm_mipkey is not HUP-safe, so it is kept (not instantiated
