@@ -29,7 +29,7 @@ RCSID("$Id$")
  * server is taken as hung and requests fail at once, as before, so that a hung server holds no more
  * threads than the pool has connections (the others keep answering what needs no LDAP).
  */
-#define POOL_STALL_MS	100
+#define POOL_STALL_MS	500
 
 typedef struct {
 	pthread_mutex_t		mutex;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/tsan_mirror.sh - ThreadSanitizer on the LDAP mirror (rlm_mipkey/ldap_mirror.c: the
-# RFC 4533 session thread writes the striped-rwlock table that request threads read).
+# RFC 4533 session thread writes the striped-rwlock table that request threads read) and on
+# the LDAP connection pool's wait queue (backend_ldap.c).
 #
 #   tests/tsan_mirror.sh --build DIR   # copies this tree to DIR/src, builds the module there
 #                                      # with -fsanitize=thread (a build: no server)
@@ -18,7 +19,9 @@
 #      mirror = yes, mipkey-bench -c 32 over those users for TSAN_SECONDS (20) while ldapmodify
 #      rewrites the same entries (same hash: every request must still be accepted) and adds and
 #      deletes others, so readers and the session thread meet on every stripe;
-#   3. PASS when TSan wrote no report (DIR/reports/tsan.*), else FAIL and the reports.
+#   3. the LDAP connection pool's wait (backend_ldap.c): mirror off, pool { max = 2 }, 32 in
+#      flight for TSAN_POOL_SECONDS (10), every request accepted;
+#   4. PASS when TSan wrote no report (DIR/reports/tsan.*), else FAIL and the reports.
 # tests/tsan_mirror.supp: what is suppressed (FreeRADIUS's own hand-off and exit), and why.
 # Ports: TSAN_LDAP_PORT (38990), TSAN_RADIUS_PORT (38991); test_ldap_mirror.py's own (38970-38975).
 set -u
@@ -58,6 +61,7 @@ LDAP_PORT=${TSAN_LDAP_PORT:-38990}
 RADIUS_PORT=${TSAN_RADIUS_PORT:-38991}
 USERS=${TSAN_USERS:-2000}
 SECONDS_=${TSAN_SECONDS:-20}
+POOL_SECONDS=${TSAN_POOL_SECONDS:-10}
 SECRET=tsan-mirror-secret
 PEOPLE="ou=people,dc=mipkey,dc=test"
 WORK=$(mktemp -d /tmp/mipkey-tsan.XXXXXX)
@@ -134,7 +138,27 @@ fi
 radiusd_stop "$WORK/radiusd" >/dev/null 2>&1
 kill -0 "$(cat "$WORK/radiusd/run/bgpid" 2>/dev/null)" 2>/dev/null && { echo "FAIL freeradius did not stop"; failed=1; }
 
-# 3. TSan's verdict.
+# 3. The busy pool (backend_ldap.c pool_get / pool_wake): mirror off, a pool of 2 connections,
+#    32 requests in flight; every request waits its turn (pool_wait) and is accepted.
+sed -i -e '/^\s*mirror = yes$/d' -e '0,/^\(\s*\)max = 8$/s//\1max = 2/' "$WORK/radiusd/raddb/mods-enabled/mipkey"
+if ! grep -q "^\s*mirror = yes" "$WORK/radiusd/raddb/mods-enabled/mipkey" &&
+	grep -q "^\s*max = 2$" "$WORK/radiusd/raddb/mods-enabled/mipkey" && radiusd_start "$WORK/radiusd" >/dev/null; then
+	out=$(tools/mipkey-bench -s "$SECRET" -l "$WORK/users.ldif" -c 32 -d "$POOL_SECONDS" -t 5 -o json "127.0.0.1:$RADIUS_PORT")
+	read -r sent accepts rejects timeouts < <(echo "$out" | /usr/bin/python3 -c \
+		'import json, sys; r = json.load(sys.stdin); print(r["sent"], r["accepts"], r["rejects"], r["timeouts"] + r["bad"])')
+	echo "TIME pool: $sent requests in $POOL_SECONDS s, 32 in flight, pool { max = 2 }, mirror off"
+	if [ "${sent:-0}" -gt 0 ] && [ "$accepts" = "$sent" ]; then
+		echo "PASS pool: 32 requests in flight on 2 connections, every one accepted ($accepts)"
+	else
+		echo "FAIL pool: $accepts of $sent accepted ($rejects rejects, $timeouts timeouts or bad)"; failed=1
+		grep -o 'Login incorrect (mipkey: [^)]*)' "$WORK/radiusd/log/radius.log" | sort | uniq -c | sort -rn | head -5
+	fi
+	radiusd_stop "$WORK/radiusd" >/dev/null 2>&1
+else
+	echo "FAIL pool: freeradius with pool { max = 2 } and mirror off not started"; failed=1
+fi
+
+# 4. TSan's verdict.
 reports=$(find "$DIR/reports" -name 'tsan*' -type f)
 if [ -z "$reports" ]; then
 	echo "PASS no ThreadSanitizer report from any freeradius"
