@@ -34,7 +34,7 @@ RCSID("$Id$")
 typedef struct {
 	pthread_mutex_t		mutex;
 	pthread_cond_t		released;	//!< CLOCK_MONOTONIC
-	uint64_t		generation;	//!< connections released or closed while someone waited
+	uint64_t		generation;	//!< connections released while someone waited
 	unsigned		waiters;	//!< written under mutex, read without it on release
 	int64_t			last_progress_ms; //!< a connection taken or given back (monotonic; atomic)
 	int64_t			stuck_since_ms;	//!< the first wait after the last progress (under mutex)
@@ -425,7 +425,11 @@ out:
 	return conn;
 }
 
-/* A connection went back to the pool, or out of it: wake a waiting request. */
+/*
+ * A connection went back to the pool: wake a waiting request. A closed one does not count:
+ * the waiter would open its replacement, against a server that may hang for net_timeout
+ * after the wait (a request must be answered within timeout + 1 s); a new request does that.
+ */
 static void pool_wake(pool_waitq_t *q)
 {
 	__atomic_store_n(&q->last_progress_ms, monotonic_ms(), __ATOMIC_SEQ_CST);
@@ -442,11 +446,6 @@ static void pool_put(ldap_inst_t const *inst, ldap_conn_t *conn)
 	pool_wake(inst->waitq);
 }
 
-static void pool_drop(ldap_inst_t const *inst, ldap_conn_t *conn, char const *why)
-{
-	fr_connection_close(inst->pool, conn, why);
-	pool_wake(inst->waitq);
-}
 
 static LDAP *mirror_connect(void *ctx);
 static void mirror_convert(void *ctx, LDAP *ld, LDAPMessage *entry, ldap_mirror_user_t *user);
@@ -739,7 +738,7 @@ static int search_in_budget(ldap_inst_t const *inst, REQUEST *request, char cons
 		if (*res) ldap_msgfree(*res);
 		*res = NULL;
 		RDEBUG2("LDAP connection lost (%s), trying another one", ldap_err2string(rc));
-		pool_drop(inst, *conn, "connection lost");
+		fr_connection_close(inst->pool, *conn, "connection lost");
 		*conn = fr_connection_get(inst->pool);
 		if (!*conn) {
 			RERROR("LDAP server %s unreachable: %s", inst->server, ldap_err2string(rc));
@@ -802,7 +801,7 @@ static mipkey_result_t lookup_entry(ldap_inst_t *inst, REQUEST *request, mipkey_
 		}
 		ldap_msgfree(res);
 		/* A timed-out or broken connection is not put back into the pool. */
-		pool_drop(inst, conn, "search failed");
+		fr_connection_close(inst->pool, conn, "search failed");
 		return MIPKEY_BACKEND_DOWN;
 	}
 
@@ -1089,7 +1088,7 @@ static mipkey_result_t ldap_lookup_key0(void *instance, REQUEST *request, uint32
 	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED && rc != LDAP_NO_SUCH_OBJECT) {
 		RERROR("LDAP server %s unreachable or search failed: %s", inst->server, ldap_err2string(rc));
 		ldap_msgfree(res);
-		pool_drop(inst, conn, "search failed");
+		fr_connection_close(inst->pool, conn, "search failed");
 		return MIPKEY_BACKEND_DOWN;
 	}
 	if (rc != LDAP_SUCCESS || ldap_count_entries(conn->ld, res) != 1) {

@@ -77,6 +77,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# 32 requests in flight over the generated users for $1 seconds: sets sent, accepts, rejects, timeouts.
+load() {
+	local out
+	out=$(tools/mipkey-bench -s "$SECRET" -l "$WORK/users.ldif" -c 32 -d "$1" -t 5 -o json "127.0.0.1:$RADIUS_PORT")
+	read -r sent accepts rejects timeouts < <(echo "$out" | /usr/bin/python3 -c \
+		'import json, sys; r = json.load(sys.stdin); print(r["sent"], r["accepts"], r["rejects"], r["timeouts"] + r["bad"])')
+}
+
 # 1. The mirror's end-to-end suite with the TSan module.
 MIRROR_USERS=${MIRROR_USERS:-500} /usr/bin/python3 tests/test_ldap_mirror.py || failed=1
 
@@ -119,11 +127,9 @@ done >"$WORK/churn.ldif"
 	done
 ) &
 writer=$!
-out=$(tools/mipkey-bench -s "$SECRET" -l "$WORK/users.ldif" -c 32 -d "$SECONDS_" -t 5 -o json "127.0.0.1:$RADIUS_PORT")
+load "$SECONDS_"
 kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null; writer=
 passes=$(cat "$WORK/passes" 2>/dev/null || echo 0)
-read -r sent accepts rejects timeouts < <(echo "$out" | /usr/bin/python3 -c \
-	'import json, sys; r = json.load(sys.stdin); print(r["sent"], r["accepts"], r["rejects"], r["timeouts"] + r["bad"])')
 echo "TIME stress: $sent requests in $SECONDS_ s, 32 in flight, during $passes passes of $USERS rewrites + 200 adds and deletes"
 if [ "${sent:-0}" -gt 0 ] && [ "$accepts" = "$sent" ]; then
 	echo "PASS stress: every request accepted while its entry was being rewritten ($accepts)"
@@ -143,9 +149,7 @@ kill -0 "$(cat "$WORK/radiusd/run/bgpid" 2>/dev/null)" 2>/dev/null && { echo "FA
 sed -i -e '/^\s*mirror = yes$/d' -e '0,/^\(\s*\)max = 8$/s//\1max = 2/' "$WORK/radiusd/raddb/mods-enabled/mipkey"
 if ! grep -q "^\s*mirror = yes" "$WORK/radiusd/raddb/mods-enabled/mipkey" &&
 	grep -q "^\s*max = 2$" "$WORK/radiusd/raddb/mods-enabled/mipkey" && radiusd_start "$WORK/radiusd" >/dev/null; then
-	out=$(tools/mipkey-bench -s "$SECRET" -l "$WORK/users.ldif" -c 32 -d "$POOL_SECONDS" -t 5 -o json "127.0.0.1:$RADIUS_PORT")
-	read -r sent accepts rejects timeouts < <(echo "$out" | /usr/bin/python3 -c \
-		'import json, sys; r = json.load(sys.stdin); print(r["sent"], r["accepts"], r["rejects"], r["timeouts"] + r["bad"])')
+	load "$POOL_SECONDS"
 	echo "TIME pool: $sent requests in $POOL_SECONDS s, 32 in flight, pool { max = 2 }, mirror off"
 	if [ "${sent:-0}" -gt 0 ] && [ "$accepts" = "$sent" ]; then
 		echo "PASS pool: 32 requests in flight on 2 connections, every one accepted ($accepts)"
