@@ -31,7 +31,7 @@
 #include "eap_mobility_keys.h"
 #include "mip_attrs.h"
 
-#define require(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz_check.h"
 
 #define MAX_ATTRS	24
 #define N_IDS		14	/* MIP_ATTR_KEY_REQUEST .. MIP_ATTR_FA_HA_SPI */
@@ -39,15 +39,6 @@
 static uint32_t be32(uint8_t const *p)
 {
 	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-
-static uint8_t *copy(uint8_t const *p, size_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-
-	require(c);
-	if (len) memcpy(c, p, len);
-	return c;
 }
 
 static mip_attrs_rc_t ref_request(mip_attr_t const *a, size_t n, uint32_t max, mip_attrs_eap_request_t *r,

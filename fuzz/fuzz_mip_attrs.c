@@ -22,7 +22,7 @@
 
 #include "mip_attrs.h"
 
-#define require(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz_check.h"
 
 #define MAX_ATTRS	24
 #define N_IDS		14	/* MIP_ATTR_KEY_REQUEST .. MIP_ATTR_FA_HA_SPI */

@@ -23,28 +23,10 @@
 
 #include "mschap_attrs.h"
 
-/* A failed check names itself before the abort libFuzzer reports. */
-#define require(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz_check.h"
 
 /* RFC 2548 2.3.2, in order: the reference's offsets are the running sums. */
 static size_t const response_fields[] = { 1, 1, 16, 8, 24 };	/* ident, flags, peer, reserved, NT-Response */
-
-static size_t field_offset(size_t const *fields, size_t i)
-{
-	size_t off = 0, j;
-
-	for (j = 0; j < i; j++) off += fields[j];
-	return off;
-}
-
-static uint8_t *copy(uint8_t const *p, size_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-
-	require(c);
-	if (len) memcpy(c, p, len);
-	return c;
-}
 
 static void check_response(unsigned int n_c, uint8_t const *c, size_t c_len, unsigned int n_r, uint8_t const *r,
 			   size_t r_len)

@@ -22,27 +22,10 @@
 
 #include "mschap_attrs.h"
 
-#define require(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz_check.h"
 
 enum { F_CODE, F_IDENT, F_ENC_HASH, F_PEER, F_RESERVED, F_NT_RESPONSE, F_FLAGS, F_COUNT };
 static size_t const cpw_fields[F_COUNT] = { 1, 1, 16, 16, 8, 24, 2 };
-
-static size_t field_offset(size_t i)
-{
-	size_t off = 0, j;
-
-	for (j = 0; j < i; j++) off += cpw_fields[j];
-	return off;
-}
-
-static uint8_t *copy(uint8_t const *p, size_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-
-	require(c);
-	if (len) memcpy(c, p, len);
-	return c;
-}
 
 static void check_cpw(unsigned int n_c, uint8_t const *c, size_t c_len, unsigned int n_cpw, uint8_t const *p,
 		      size_t p_len, unsigned int n_r)
@@ -56,16 +39,16 @@ static void check_cpw(unsigned int n_c, uint8_t const *c, size_t c_len, unsigned
 	before = out;
 	if (n_c != 1 || n_cpw != 1 || n_r != 0) want = MSCHAP_ATTRS_COUNT;
 	else if (c_len != 16) want = MSCHAP_ATTRS_CHALLENGE_LEN;
-	else if (p_len != field_offset(F_COUNT) || p[field_offset(F_CODE)] != 7) want = MSCHAP_ATTRS_CPW_FORM;
+	else if (p_len != field_offset(cpw_fields, F_COUNT) || p[field_offset(cpw_fields, F_CODE)] != 7) want = MSCHAP_ATTRS_CPW_FORM;
 	else want = MSCHAP_ATTRS_OK;
 	got = mschap_attrs_cpw(&ci, &pi, n_r, &out);
 	require(got == want);
 	if (got == MSCHAP_ATTRS_OK) {
-		require(out.ident == pv[field_offset(F_IDENT)]);
+		require(out.ident == pv[field_offset(cpw_fields, F_IDENT)]);
 		require(out.auth_challenge == cv);
-		require(out.encrypted_hash == pv + field_offset(F_ENC_HASH));
-		require(out.peer_challenge == pv + field_offset(F_PEER));
-		require(out.nt_response == pv + field_offset(F_NT_RESPONSE));
+		require(out.encrypted_hash == pv + field_offset(cpw_fields, F_ENC_HASH));
+		require(out.peer_challenge == pv + field_offset(cpw_fields, F_PEER));
+		require(out.nt_response == pv + field_offset(cpw_fields, F_NT_RESPONSE));
 	} else {
 		require(memcmp(&out, &before, sizeof(out)) == 0);
 	}

@@ -20,8 +20,7 @@
 
 #include "nt_enc_pw.h"
 
-/* A failed check names itself before the abort libFuzzer reports. */
-#define require(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz_check.h"
 
 typedef struct {
 	uint8_t const	*v;

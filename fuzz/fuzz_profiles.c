@@ -28,8 +28,7 @@
 
 #include "profile.h"
 
-/* A failed check names itself before the abort libFuzzer reports. */
-#define require(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz_check.h"
 
 #define MAX_CALLS 16
 
