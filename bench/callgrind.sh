@@ -4,7 +4,9 @@
 # bench/callgrind.sh - instructions per request inside freeradius (valgrind --tool=callgrind:
 # exact and repeatable on a noisy machine), for one repeated request after a warm-up:
 #   mipkey-plain   rlm_mipkey, MS-CHAPv2 with MPPE keys (files: control:NT-Password)
-#   mipkey-mip     the same plus Mobile IP MN-HA + MN-FA keys (Mipkey-Key-Request = 3)
+#   mipkey-mip     the same plus Mobile IP MN-HA + MN-FA keys (Mipkey-Key-Request = 3), signed
+#                  with a Message-Authenticator (the module gives keys only to signed requests)
+#   mipkey-plain-ma  the plain request signed as well: what the keys add over a signed request
 #   stock-plain    Debian's rlm_mschap, same users file, same request
 #   static-plain   the limit's site: no authentication module, rlm_mipkey's plain reply given
 #                  statically (so the core's decoding, files, reply encoding are counted)
@@ -56,6 +58,7 @@ open(f"{work}/users", "w").write(f'bench1 NT-Password := 0x{ref["nt_hash"]}\n')
 plain = (f'User-Name = "bench1"\nMS-CHAP-Challenge = 0x{ref["challenge"]}\n'
          f'MS-CHAP2-Response = 0x{ref["ms_chap2_response"]}\n')
 open(f"{work}/plain.req", "w").write(plain)
+open(f"{work}/plain-ma.req", "w").write(plain + "Message-Authenticator = 0x00\n")
 open(f"{work}/mip.req", "w").write(plain + "Mipkey-Key-Request = 3\nMipkey-MN-HA-SPI = 300\n"
                                    "Mipkey-MN-FA-SPI = 301\nMessage-Authenticator = 0x00\n")
 PYEOF
@@ -92,9 +95,11 @@ send() {	# send FILE PORT COUNT: COUNT copies, one at a time; every answer must 
 	fi
 }
 
-# measure NAME FILE PORT: warm-up, zero the counters, N requests, dump; Ir of the dump / N.
+# measure NAME FILE PORT [FUNCTION...]: warm-up, zero the counters, N requests, dump; Ir of the
+# dump / N, and each FUNCTION's inclusive Ir / N (as "NAME:FUNCTION").
 measure() {
-	local name=$1 file=$2 port=$3 dump ir
+	local name=$1 file=$2 port=$3 dump ir f
+	shift 3
 	send "$file" "$port" "$W" || return 1
 	callgrind_control -z "$PID" >/dev/null 2>&1 || return 1
 	send "$file" "$port" "$N" || return 1
@@ -103,14 +108,26 @@ measure() {
 	ir=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$dump")
 	[ -n "$ir" ] || { echo "FAIL callgrind: no totals in $dump"; return 1; }
 	[ -n "${KEEP_DUMPS:-}" ] && cp "$dump" "$KEEP_DUMPS/$name.callgrind"
-	rm -f "$WORK"/cg.out.*
 	say "INSTR $name $((ir / N))"
+	for f in "$@"; do
+		ir=$(callgrind_annotate --inclusive=yes "$dump" 2>/dev/null |
+			awk -v f="$f" '$0 ~ ":" f " " && $0 !~ "=>" { gsub(",", "", $1); print $1; exit }')
+		[ -n "$ir" ] || { echo "FAIL callgrind: no count for $f in $name"; rm -f "$WORK"/cg.out.*; return 1; }
+		say "INSTR $name:$f $((ir / N))"
+	done
+	rm -f "$WORK"/cg.out.*
 }
 
 rc=0
 measure mipkey-plain "$WORK/plain.req" "$PORT" || rc=1
-measure mipkey-mip "$WORK/mip.req" "$PORT" || rc=1
 if [ "$QUICK" = 0 ]; then
+	# mobileip_reply: the module's whole Mobile IP work (attributes read, nonces, keys, reply pairs)
+	measure mipkey-mip "$WORK/mip.req" "$PORT" mobileip_reply || rc=1
+else
+	measure mipkey-mip "$WORK/mip.req" "$PORT" || rc=1
+fi
+if [ "$QUICK" = 0 ]; then
+	measure mipkey-plain-ma "$WORK/plain-ma.req" "$PORT" || rc=1
 	measure stock-plain "$WORK/plain.req" "$((PORT + 1))" || rc=1
 	measure static-plain "$WORK/plain.req" "$((PORT + 4))" || rc=1
 	measure static-mip "$WORK/mip.req" "$((PORT + 5))" || rc=1

@@ -144,6 +144,7 @@ static DICT_ATTR const *attr_by_name(char const *name)
 }
 
 static void asked_resolve(void);
+static void front_end_resolve(void);
 
 static mobileip_profile_t const *profile_by_name(char const *name)
 {
@@ -237,6 +238,7 @@ int mobileip_instantiate(TALLOC_CTX *ctx, CONF_SECTION *conf, char const *log_pr
 	}
 	attrs_resolve();
 	asked_resolve();
+	front_end_resolve();
 	inst = talloc_zero(ctx, mobileip_inst_t);
 	if (!inst) return -1;
 	inst->log_prefix = log_prefix;
@@ -485,13 +487,28 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 }
 
 /* The attribute's id in the front-ends, or MIP_ATTR_COUNT. da: the dictionary's, by id. */
-static mip_attr_id_t front_end_attr_id(VALUE_PAIR const *vp, DICT_ATTR const *const da[MIP_ATTR_COUNT])
+/* The front-end's attributes by mip_attr_id_t, resolved at instantiate as asked_da is (the
+ * name lookups were 13 per key request). User-Name is matched by number. */
+static DICT_ATTR const *front_end_da[MIP_ATTR_COUNT];
+
+static void front_end_resolve(void)
+{
+	int i;
+
+	for (i = 0; i < MIP_ATTR_COUNT; i++) {
+		front_end_da[i] = i == MIP_ATTR_USER_NAME ? NULL : attr_by_name(front_end_attr_names[i]);
+	}
+}
+
+static mip_attr_id_t front_end_attr_id(VALUE_PAIR const *vp)
 {
 	int i;
 
 	if (!vp->da) return MIP_ATTR_COUNT;
 	if (vp->da->vendor == 0 && vp->da->attr == PW_USER_NAME) return MIP_ATTR_USER_NAME;
-	for (i = 0; i < MIP_ATTR_COUNT; i++) if (i != MIP_ATTR_USER_NAME && da[i] && vp->da == da[i]) return (mip_attr_id_t) i;
+	for (i = 0; i < MIP_ATTR_COUNT; i++) {
+		if (front_end_da[i] && vp->da == front_end_da[i]) return (mip_attr_id_t) i;
+	}
 	return MIP_ATTR_COUNT;
 }
 
@@ -503,15 +520,12 @@ char const *mobileip_attr_name(uint32_t id)
 size_t mobileip_attrs(REQUEST *request, mip_attr_t attrs[MIP_ATTR_COUNT], uint8_t integers[MIP_ATTR_COUNT][4])
 {
 	bool		seen[MIP_ATTR_COUNT] = { false };
-	DICT_ATTR const	*da[MIP_ATTR_COUNT];
 	size_t		n = 0;
 	VALUE_PAIR	*vp;
 	mip_attr_id_t	id;
-	int		i;
 
-	for (i = 0; i < MIP_ATTR_COUNT; i++) da[i] = i == MIP_ATTR_USER_NAME ? NULL : attr_by_name(front_end_attr_names[i]);
 	for (vp = request->packet->vps; vp; vp = vp->next) {
-		id = front_end_attr_id(vp, da);
+		id = front_end_attr_id(vp);
 		if (id == MIP_ATTR_COUNT || seen[id]) continue;
 		switch (id) {
 		case MIP_ATTR_USER_NAME:
