@@ -133,6 +133,16 @@ EOF
 		"$(grep -o 'MN and HA agree: yes' "$work/mipkey-client.log")"
 	[ "$rc" -eq 0 ] || tail -20 "$work/mipkey-client.log"
 
+	# The shipped site's recv_buff (storms): the socket's buffer is above the kernel's default.
+	local rb dflt
+	rb=$(ss -Huamn "sport = :$MIPKEY_PORT" 2>/dev/null | sed -n 's/.*skmem:([^)]*,rb\([0-9]*\),.*/\1/p' | head -1)
+	dflt=$(cat /proc/sys/net/core/rmem_default)
+	if [ -n "$rb" ] && [ "$rb" -gt "$dflt" ]; then
+		pass "the mipkey site's recv_buff is applied: receive buffer $rb bytes (kernel default $dflt)"
+	else
+		fail "the mipkey site's recv_buff is applied" "receive buffer ${rb:-?} bytes, kernel default $dflt"
+	fi
+
 	# A burst on a healthy directory: 32 requests in flight (Debian's 32 threads) against the
 	# shipped pool of 8 connections. FreeRADIUS's pool fails a request at once when every
 	# connection is busy; the module's pool_wait must carry these, none failed.

@@ -23,6 +23,9 @@
 #   bench_server_stop DIR
 # BENCH_MODULE_DIR: where rlm_mipkey.so is (default: the build tree's .libs).
 # BENCH_THREADS: "-s" runs freeradius single-threaded (callgrind), else the thread pool.
+# BENCH_RECV_BUFF: every listener's recv_buff (default 4194304, as the shipped site): with the
+# kernel's default buffer, the open-loop runs' timeouts were datagrams the kernel dropped while
+# freeradius stalled (UDP RcvbufErrors counted them one for one), for every pipeline alike.
 # Both LDAP pipelines get the same connection pool: a connection per thread (32), all opened at
 # start, so that no request is refused for want of a connection (with fewer connections than
 # requests in flight both modules refuse the excess at once: "pool exhausted").
@@ -33,6 +36,7 @@ BENCH_MODULE_DIR=${BENCH_MODULE_DIR:-"$BENCH_REPO/.libs"}
 
 bench_server_setup() {
 	local dir=$1 port=$2 secret=$3 users=$4 ldap_port=${5:-} base=${6:-} binddn=${7:-} bindpw=${8:-}
+	RECV_BUFF=${BENCH_RECV_BUFF:-4194304}
 	mkdir -p "$dir/raddb/mods-config" "$dir/log" "$dir/run" || return 1
 	dir=$(cd "$dir" && pwd)
 	[ -f "$BENCH_MODULE_DIR/rlm_mipkey.so" ] || { echo "bench: $BENCH_MODULE_DIR/rlm_mipkey.so not built" >&2; return 1; }
@@ -176,6 +180,7 @@ CONF
 server bench-mipkey {
 	listen {
 		type = auth
+		recv_buff = $RECV_BUFF
 		ipaddr = 127.0.0.1
 		port = $port
 	}
@@ -192,6 +197,7 @@ server bench-mipkey {
 server bench-stock {
 	listen {
 		type = auth
+		recv_buff = $RECV_BUFF
 		ipaddr = 127.0.0.1
 		port = $((port + 1))
 	}
@@ -216,6 +222,7 @@ CONF
 server bench-mipkey-ldap {
 	listen {
 		type = auth
+		recv_buff = $RECV_BUFF
 		ipaddr = 127.0.0.1
 		port = $((port + 2))
 	}
@@ -231,6 +238,7 @@ server bench-mipkey-ldap {
 server bench-mipkey-ldap-lean {
 	listen {
 		type = auth
+		recv_buff = $RECV_BUFF
 		ipaddr = 127.0.0.1
 		port = $((port + 7))
 	}
@@ -246,6 +254,7 @@ server bench-mipkey-ldap-lean {
 server bench-stock-ldap {
 	listen {
 		type = auth
+		recv_buff = $RECV_BUFF
 		ipaddr = 127.0.0.1
 		port = $((port + 3))
 	}
@@ -268,7 +277,7 @@ CONF
 
 # _bench_static_site NAME PORT REPLY_FILE: accepts every user of the users file with that reply.
 _bench_static_site() {
-	printf 'server %s {\n\tlisten {\n\t\ttype = auth\n\t\tipaddr = 127.0.0.1\n\t\tport = %s\n\t}\n' "$1" "$2"
+	printf 'server %s {\n\tlisten {\n\t\ttype = auth\n\t\trecv_buff = %s\n\t\tipaddr = 127.0.0.1\n\t\tport = %s\n\t}\n' "$1" "$RECV_BUFF" "$2"
 	printf '\tauthorize {\n\t\tbench_files\n\t\tupdate control {\n\t\t\t&Auth-Type := Accept\n\t\t}\n'
 	if [ -s "$3" ]; then
 		printf '\t\tupdate reply {\n'
