@@ -212,28 +212,12 @@ static rlm_rcode_t read_request(mobileip_inst_t const *mip, REQUEST *request, mi
 	size_t		n = mobileip_attrs(request, attrs, integers);
 	uint32_t	detail = 0;
 
-	switch (mip_attrs_eap_key_request(attrs, n, mip->max_lifetime, kr, &detail)) {
-	case MIP_ATTRS_OK:
-		return RLM_MODULE_OK;
-	case MIP_ATTRS_LENGTH:
-		return refuse(request, RLM_MODULE_INVALID, "%s has a value of the wrong length", mobileip_attr_name(detail));
-	case MIP_ATTRS_KEY_REQUEST:
-		return refuse(request, RLM_MODULE_INVALID, "Mipkey-Key-Request %u is not 1 (MN-HA), 2 (MN-FA) "
-			      "or 3 (both)", detail);
-	case MIP_ATTRS_NO_MN_HA_SPI:
-		return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
-	case MIP_ATTRS_NO_HOME_AGENT:
-		return refuse(request, RLM_MODULE_INVALID, "an MN-HA key from EAP keys needs the home agent's "
-			      "IPv4 address (Mipkey-Home-Agent-Address)");
-	case MIP_ATTRS_NO_MN_FA_SPI:
-		return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
-	case MIP_ATTRS_NO_FOREIGN_AGENT:
-		return refuse(request, RLM_MODULE_INVALID, "an MN-FA key from EAP keys needs the foreign agent's "
-			      "address (Mipkey-Foreign-Agent-Address)");
-	case MIP_ATTRS_LIFETIME_ZERO:
-		break;
-	}
-	return refuse(request, RLM_MODULE_INVALID, "Mipkey-Requested-Lifetime is 0");
+	mip_attrs_rc_t	rc = mip_attrs_eap_key_request(attrs, n, mip->max_lifetime, kr, &detail);
+	char		why[160];
+
+	if (rc == MIP_ATTRS_OK) return RLM_MODULE_OK;
+	mobileip_attrs_problem(rc, detail, why, sizeof(why));
+	return refuse(request, RLM_MODULE_INVALID, "%s", why);
 }
 
 /* The authenticated identity (see the top of this file); NULL with a refusal logged. */

@@ -512,9 +512,38 @@ static mip_attr_id_t front_end_attr_id(VALUE_PAIR const *vp)
 	return MIP_ATTR_COUNT;
 }
 
-char const *mobileip_attr_name(uint32_t id)
+void mobileip_attrs_problem(mip_attrs_rc_t rc, uint32_t detail, char *buf, size_t len)
 {
-	return id < MIP_ATTR_COUNT ? front_end_attr_names[id] : "an attribute";
+	char const *text;
+
+	switch (rc) {
+	case MIP_ATTRS_LENGTH:
+		snprintf(buf, len, "%s has a value of the wrong length",
+			 detail < MIP_ATTR_COUNT ? front_end_attr_names[detail] : "an attribute");
+		return;
+	case MIP_ATTRS_KEY_REQUEST:
+		snprintf(buf, len, "Mipkey-Key-Request %u is not 1 (MN-HA), 2 (MN-FA) or 3 (both)", detail);
+		return;
+	case MIP_ATTRS_NO_MN_HA_SPI:
+		text = "MN-HA key requested without Mipkey-MN-HA-SPI";
+		break;
+	case MIP_ATTRS_NO_MN_FA_SPI:
+		text = "MN-FA key requested without Mipkey-MN-FA-SPI";
+		break;
+	case MIP_ATTRS_NO_HOME_AGENT:
+		text = "an MN-HA key from EAP keys needs the home agent's IPv4 address (Mipkey-Home-Agent-Address)";
+		break;
+	case MIP_ATTRS_NO_FOREIGN_AGENT:
+		text = "an MN-FA key from EAP keys needs the foreign agent's address (Mipkey-Foreign-Agent-Address)";
+		break;
+	case MIP_ATTRS_LIFETIME_ZERO:
+		text = "Mipkey-Requested-Lifetime is 0";
+		break;
+	default:
+		text = "malformed key request";
+		break;
+	}
+	snprintf(buf, len, "%s", text);
 }
 
 size_t mobileip_attrs(REQUEST *request, mip_attr_t attrs[MIP_ATTR_COUNT], uint8_t integers[MIP_ATTR_COUNT][4])
@@ -563,21 +592,12 @@ static rlm_rcode_t from_attributes(REQUEST *request, mip_key_request_t *kr, fron
 	size_t		n = mobileip_attrs(request, attrs, integers);
 	uint32_t	detail = 0;
 
-	switch (mip_attrs_key_request(attrs, n, kr, &fe->has_home_agent, fe->home_agent, &detail)) {
-	case MIP_ATTRS_OK:
-		return RLM_MODULE_OK;
-	case MIP_ATTRS_KEY_REQUEST:
-		return refuse(request, RLM_MODULE_INVALID, "Mipkey-Key-Request %u is not 1 (MN-HA), 2 (MN-FA) "
-			      "or 3 (both)", detail);
-	case MIP_ATTRS_NO_MN_HA_SPI:
-		return refuse(request, RLM_MODULE_INVALID, "MN-HA key requested without Mipkey-MN-HA-SPI");
-	case MIP_ATTRS_NO_MN_FA_SPI:
-		return refuse(request, RLM_MODULE_INVALID, "MN-FA key requested without Mipkey-MN-FA-SPI");
-	case MIP_ATTRS_LENGTH:
-		return refuse(request, RLM_MODULE_INVALID, "%s has a value of the wrong length", mobileip_attr_name(detail));
-	default:	/* the EAP front-end's */
-		return refuse(request, RLM_MODULE_INVALID, "malformed key request");
-	}
+	mip_attrs_rc_t	rc = mip_attrs_key_request(attrs, n, kr, &fe->has_home_agent, fe->home_agent, &detail);
+	char		why[160];
+
+	if (rc == MIP_ATTRS_OK) return RLM_MODULE_OK;
+	mobileip_attrs_problem(rc, detail, why, sizeof(why));
+	return refuse(request, RLM_MODULE_INVALID, "%s", why);
 }
 
 /* Who proved what, for mip_policy_check(). */

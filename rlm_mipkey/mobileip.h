@@ -116,8 +116,9 @@ rlm_rcode_t mobileip_reply(mobileip_inst_t const *inst, REQUEST *request, mipkey
  */
 size_t mobileip_attrs(REQUEST *request, mip_attr_t attrs[MIP_ATTR_COUNT], uint8_t integers[MIP_ATTR_COUNT][4]);
 
-/** The attribute's name by mip_attr_id_t, for log lines. */
-char const *mobileip_attr_name(uint32_t id);
+/** Why mip_attrs.c refused the key request (rc not MIP_ATTRS_OK), as the log line and
+ *  Reply-Message say it, into buf. One text for both front-ends (mobileip.c, eap_keys.c). */
+void mobileip_attrs_problem(mip_attrs_rc_t rc, uint32_t detail, char *buf, size_t len);
 
 /* The reply profile of the request's client (mipkey_profile, else default_profile); NULL: an
  * unknown name in clients.conf (logged). For eap_keys.c. */
