@@ -120,13 +120,11 @@ measure() {
 
 rc=0
 measure mipkey-plain "$WORK/plain.req" "$PORT" || rc=1
-if [ "$QUICK" = 0 ]; then
+if [ "$QUICK" = 1 ]; then
+	measure mipkey-mip "$WORK/mip.req" "$PORT" || rc=1
+else
 	# mobileip_reply: the module's whole Mobile IP work (attributes read, nonces, keys, reply pairs)
 	measure mipkey-mip "$WORK/mip.req" "$PORT" mobileip_reply || rc=1
-else
-	measure mipkey-mip "$WORK/mip.req" "$PORT" || rc=1
-fi
-if [ "$QUICK" = 0 ]; then
 	measure mipkey-plain-ma "$WORK/plain-ma.req" "$PORT" || rc=1
 	measure stock-plain "$WORK/plain.req" "$((PORT + 1))" || rc=1
 	measure static-plain "$WORK/plain.req" "$((PORT + 4))" || rc=1

@@ -486,9 +486,8 @@ static rlm_rcode_t from_rrq(REQUEST *request, VALUE_PAIR *blob, mip_rrq_t *rrq, 
 	return RLM_MODULE_OK;
 }
 
-/* The attribute's id in the front-ends, or MIP_ATTR_COUNT. da: the dictionary's, by id. */
-/* The front-end's attributes by mip_attr_id_t, resolved at instantiate as asked_da is (the
- * name lookups were 13 per key request). User-Name is matched by number. */
+/* The front-ends' attributes by mip_attr_id_t, resolved at instantiate as asked_da is, so that
+ * a key request looks none up by name. User-Name is matched by number. */
 static DICT_ATTR const *front_end_da[MIP_ATTR_COUNT];
 
 static void front_end_resolve(void)
@@ -500,6 +499,7 @@ static void front_end_resolve(void)
 	}
 }
 
+/* The attribute's id in the front-ends, or MIP_ATTR_COUNT. */
 static mip_attr_id_t front_end_attr_id(VALUE_PAIR const *vp)
 {
 	int i;

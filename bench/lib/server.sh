@@ -36,7 +36,7 @@ BENCH_MODULE_DIR=${BENCH_MODULE_DIR:-"$BENCH_REPO/.libs"}
 
 bench_server_setup() {
 	local dir=$1 port=$2 secret=$3 users=$4 ldap_port=${5:-} base=${6:-} binddn=${7:-} bindpw=${8:-}
-	RECV_BUFF=${BENCH_RECV_BUFF:-4194304}
+	local RECV_BUFF=${BENCH_RECV_BUFF:-4194304}	# _bench_static_site, called from here, reads it too
 	mkdir -p "$dir/raddb/mods-config" "$dir/log" "$dir/run" || return 1
 	dir=$(cd "$dir" && pwd)
 	[ -f "$BENCH_MODULE_DIR/rlm_mipkey.so" ] || { echo "bench: $BENCH_MODULE_DIR/rlm_mipkey.so not built" >&2; return 1; }
